@@ -1,0 +1,43 @@
+"""网格: a web GIS for party-led community grid management."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Application factory. ``config`` overrides settings read from the environment."""
+    from gridapp import cli, errors
+    from gridapp.config import load_config
+    from gridapp.extensions import api, csrf, db, login_manager
+    from gridapp.web import api as api_bp
+    from gridapp.web import auth, maps
+
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    auth.init_login(login_manager)
+    api.init_app(app)
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(maps.bp)
+    api_bp.register(api)
+    errors.register_handlers(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,94 @@
+"""``flask`` commands: migrate, generate-demo, import-osm, load-demo, demo-users."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from gridapp import ROOT
+
+
+def migrate_database(url: str) -> None:
+    """Run Alembic migrations to head on ``url``."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.attributes["database_url"] = url
+    cfg.attributes["configure_logger"] = False
+    command.upgrade(cfg, "head")
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("migrate")
+    def migrate() -> None:
+        """Apply database migrations (Alembic upgrade head)."""
+        migrate_database(str(current_app.config["DATABASE_URL"]))
+        click.echo("数据库迁移完成 (alembic head)")
+
+    @app.cli.command("generate-demo")
+    @click.option("--out", type=click.Path(path_type=Path), default=ROOT / "geodata" / "demo")
+    @click.option("--seed", type=int, default=20240601, show_default=True)
+    def generate_demo(out: Path, seed: int) -> None:
+        """Generate the Chinese-style demo subdistrict into geodata/."""
+        from gridapp.core.geodemo.generated import generate_subdistrict
+        from gridapp.core.geodemo.pipeline import build_subdistrict
+        from gridapp.services.geodata_io import write_geodata
+
+        click.echo(f"生成示范街道 (seed={seed}) …")
+        result = build_subdistrict(generate_subdistrict(seed), progress=click.echo)
+        path = write_geodata(result, out)
+        click.echo(f"已写入 {path}")
+
+    @app.cli.command("import-osm")
+    @click.argument("pbf", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--out", type=click.Path(path_type=Path), default=None)
+    @click.option("--name", default=None, help="街道名称 (默认取文件名)")
+    @click.option("--district-code", default="110105", show_default=True)
+    @click.option("--subdistrict-code", default="900", show_default=True)
+    @click.option("--load/--no-load", default=True, show_default=True)
+    def import_osm(
+        pbf: Path,
+        out: Path | None,
+        name: str | None,
+        district_code: str,
+        subdistrict_code: str,
+        load: bool,
+    ) -> None:
+        """Build a subdistrict from an OSM .osm.pbf extract, write it to geodata/ and load it."""
+        from gridapp.core.geodemo.osm import read_osm
+        from gridapp.core.geodemo.pipeline import build_subdistrict
+        from gridapp.services.geodata_io import write_geodata
+        from gridapp.services.loading import load_geodata
+
+        click.echo(f"读取 OSM 数据 {pbf} …")
+        raw = read_osm(
+            pbf,
+            name=name or pbf.name.split(".")[0],
+            district_code=district_code,
+            subdistrict_code=subdistrict_code,
+        )
+        result = build_subdistrict(raw, progress=click.echo)
+        path = write_geodata(result, out or ROOT / "geodata" / "osm" / pbf.name.split(".")[0])
+        click.echo(f"已写入 {path}")
+        if load:
+            click.echo(load_geodata(path, progress=click.echo))
+
+    @app.cli.command("load-demo")
+    @click.argument("path", type=click.Path(path_type=Path), default=ROOT / "geodata" / "demo")
+    def load_demo(path: Path) -> None:
+        """Load a geodata folder (written by generate-demo or import-osm) into the database."""
+        from gridapp.services.loading import load_geodata
+
+        click.echo(load_geodata(path, progress=click.echo))
+
+    @app.cli.command("demo-users")
+    @click.option("--password", default="demo1234", show_default=True)
+    def demo_users(password: str) -> None:
+        """Create or reset one demo user per role and print the logins."""
+        from gridapp.services.users import ensure_demo_users
+
+        for line in ensure_demo_users(password):
+            click.echo(line)

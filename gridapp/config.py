@@ -1,0 +1,44 @@
+"""Settings from the environment. One class; tests override by passing a mapping."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://gridapp:gridapp@127.0.0.1:5432/gridapp"
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else a random key kept in the instance folder."""
+    if key := os.environ.get("GRIDAPP_SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict[str, object]:
+    env = os.environ
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "DATABASE_URL": env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        # Optional online base map, e.g. "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png".
+        # Empty: the base layer is drawn from our own streets and buildings only.
+        "TILE_URL": env.get("GRIDAPP_TILE_URL", ""),
+        "TILE_ATTRIBUTION": env.get("GRIDAPP_TILE_ATTRIBUTION", ""),
+        "WALK_SPEED_KMH": float(env.get("GRIDAPP_WALK_SPEED_KMH", "4.0")),
+        "WALK_MINUTES": int(env.get("GRIDAPP_WALK_MINUTES", "15")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        # flask-smorest: the OpenAPI document lives at /api/openapi.json
+        "API_TITLE": "网格 API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "JSON_AS_ASCII": False,
+    }

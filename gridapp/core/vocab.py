@@ -1,0 +1,139 @@
+"""The domain's controlled vocabularies: English keys in code and database, Chinese labels
+in the UI (see shared/DOMAIN.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    GRID_MANAGER = "grid_manager"
+    COORDINATOR = "coordinator"
+    FIELD_STAFF = "field_staff"
+
+
+ROLE_LABELS = {
+    Role.ADMIN: "系统管理员",
+    Role.GRID_MANAGER: "网格管理员",
+    Role.COORDINATOR: "协调员",
+    Role.FIELD_STAFF: "网格员",
+}
+
+
+class ServiceKind(StrEnum):
+    PARTY_SERVICE_CENTRE = "party_service_centre"
+    CONVENIENCE_STATION = "convenience_station"
+    VOLUNTEER_STATION = "volunteer_station"
+    PUBLIC_ORDER_STATION = "public_order_station"
+    ACTIVITY_ROOM = "activity_room"
+    TOWER_SERVICE_STATION = "tower_service_station"
+    MEMBER_SERVICE_POINT = "member_service_point"
+    LOVE_POST = "love_post"
+    DEPUTIES_OFFICE = "deputies_office"
+
+
+SERVICE_KIND_LABELS = {
+    ServiceKind.PARTY_SERVICE_CENTRE: "党群服务中心",
+    ServiceKind.CONVENIENCE_STATION: "便民服务站",
+    ServiceKind.VOLUNTEER_STATION: "志愿者服务站",
+    ServiceKind.PUBLIC_ORDER_STATION: "综治维稳工作站",
+    ServiceKind.ACTIVITY_ROOM: "党群活动室",
+    ServiceKind.TOWER_SERVICE_STATION: "楼宇综合服务站",
+    ServiceKind.MEMBER_SERVICE_POINT: "党员服务点",
+    ServiceKind.LOVE_POST: "爱心驿站",
+    ServiceKind.DEPUTIES_OFFICE: "党代表工作室",
+}
+
+
+class OrgLevel(StrEnum):
+    WORKING_COMMITTEE = "working_committee"
+    COMMITTEE = "committee"
+    GENERAL_BRANCH = "general_branch"
+    BRANCH = "branch"
+    GROUP = "group"
+
+
+ORG_LEVEL_LABELS = {
+    OrgLevel.WORKING_COMMITTEE: "党工委",
+    OrgLevel.COMMITTEE: "党委",
+    OrgLevel.GENERAL_BRANCH: "党总支",
+    OrgLevel.BRANCH: "党支部",
+    OrgLevel.GROUP: "党小组",
+}
+
+# A child's level must rank below its parent's.
+ORG_LEVEL_RANK = {level: rank for rank, level in enumerate(OrgLevel)}
+
+
+class OrgKind(StrEnum):
+    REGULAR = "regular"  # 社区 / 网格
+    TOWER = "tower"  # 楼宇党组织
+    NEW_ECONOMY = "new_economy"  # 两新组织
+
+
+ORG_KIND_LABELS = {OrgKind.REGULAR: "社区", OrgKind.TOWER: "楼宇", OrgKind.NEW_ECONOMY: "两新组织"}
+
+
+class MemberStatus(StrEnum):
+    IN_POST = "in_post"
+    RETIRED = "retired"
+    MIGRANT = "migrant"
+    UNATTACHED = "unattached"
+
+
+MEMBER_STATUS_LABELS = {
+    MemberStatus.IN_POST: "在职",
+    MemberStatus.RETIRED: "离退休",
+    MemberStatus.MIGRANT: "流动",
+    MemberStatus.UNATTACHED: "空挂户",
+}
+
+
+class TeamKind(StrEnum):
+    PARTY_AFFAIRS = "party_affairs"
+    INDUSTRY = "industry"
+    AGRICULTURE = "agriculture"
+    FAMILY_PLANNING = "family_planning"
+    CIVIL_AFFAIRS = "civil_affairs"
+    PUBLIC_ORDER = "public_order"
+    EDUCATION = "education"
+    HEALTH = "health"
+    ENVIRONMENT = "environment"
+    LAW = "law"
+    NEIGHBOURHOOD = "neighbourhood"
+
+
+TEAM_KIND_LABELS = {
+    TeamKind.PARTY_AFFAIRS: "党务服务队",
+    TeamKind.INDUSTRY: "产业服务队",
+    TeamKind.AGRICULTURE: "农技服务队",
+    TeamKind.FAMILY_PLANNING: "计生服务队",
+    TeamKind.CIVIL_AFFAIRS: "民政服务队",
+    TeamKind.PUBLIC_ORDER: "综治服务队",
+    TeamKind.EDUCATION: "教育服务队",
+    TeamKind.HEALTH: "卫生服务队",
+    TeamKind.ENVIRONMENT: "环境服务队",
+    TeamKind.LAW: "法律服务队",
+    TeamKind.NEIGHBOURHOOD: "便民服务队",
+}
+
+BUILDING_KIND_LABELS = {
+    "residential": "住宅楼",
+    "lowrise": "平房",
+    "office": "商务楼宇",
+    "school": "学校",
+    "commercial": "商业",
+    "public": "公共建筑",
+    "other": "其他",
+}
+
+STREET_KIND_LABELS = {
+    "arterial": "主干道",
+    "secondary": "次干道",
+    "residential": "支路",
+    "lane": "胡同",
+    "footway": "步行道",
+    "compound_path": "小区内部道路",
+    "gate": "小区大门",
+}

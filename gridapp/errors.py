@@ -1,0 +1,95 @@
+"""Typed domain errors with Chinese messages, mapped to HTTP once (see register_handlers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, jsonify, redirect, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+# Chinese messages for the HTTP errors the app itself raises.
+HTTP_MESSAGES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "没有权限",
+    404: "未找到",
+    405: "不支持该请求方法",
+    409: "数据已被他人修改，请刷新后重试",
+    422: "数据校验未通过",
+}
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken. ``message`` is shown to the user (Chinese)."""
+
+    status = 400
+    code = "domain_error"
+
+    def __init__(self, message: str, *, geometry: dict[str, Any] | None = None, **details: Any):
+        super().__init__(message)
+        self.message = message
+        self.geometry = geometry
+        self.details = details
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.status, "status": self.code, "message": self.message}
+        if self.geometry is not None:
+            body["geometry"] = self.geometry
+        if self.details:
+            body["errors"] = self.details
+        return body
+
+
+class BadRequest(DomainError):
+    status = 400
+    code = "bad_request"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidGeometry(DomainError):
+    status = 422
+    code = "invalid_geometry"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def register_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError) -> tuple[Response, int] | Response:
+        if wants_json():
+            return jsonify(err.to_json()), err.status
+        flash(err.message, "error")
+        return redirect(request.referrer or url_for("maps.index"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException) -> tuple[Response, int] | HTTPException:
+        status = err.code or 500
+        if wants_json():
+            body: dict[str, Any] = {
+                "code": status,
+                "status": err.name,
+                "message": HTTP_MESSAGES.get(status, err.name),
+            }
+            # flask-smorest / webargs put validation details on err.data
+            data = getattr(err, "data", None)
+            if isinstance(data, dict) and "messages" in data:
+                body["errors"] = data["messages"]
+            return jsonify(body), status
+        return err

@@ -1,0 +1,120 @@
+"""Party organisations, members and volunteer teams.
+
+Assignments of organisations, teams and grid workers to cells come with the organisation
+feature; they will be link tables (cell_id, org_id / team_id / user_id, valid_from, valid_to)
+beside these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geoalchemy2 import Geometry, WKBElement
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gridapp.core.vocab import MemberStatus, OrgKind, OrgLevel, TeamKind
+from gridapp.models.base import Base, created_at, one_of
+
+
+class PartyOrg(Base):
+    """A node of the party-organisation tree (党工委 → 党委/党总支 → 党支部 → 党小组)."""
+
+    __tablename__ = "party_orgs"
+    __table_args__ = (
+        one_of("level", OrgLevel, "level_known"),
+        one_of("kind", OrgKind, "kind_known"),
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        UniqueConstraint("parent_id", "name", name="uq_party_orgs_parent_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subdistrict_id: Mapped[int] = mapped_column(
+        ForeignKey("subdistricts.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_orgs.id", ondelete="RESTRICT"), index=True
+    )
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL")
+    )
+    level: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(20), default=OrgKind.REGULAR.value)
+    name: Mapped[str] = mapped_column(String(200))
+    secretary: Mapped[str] = mapped_column(String(50), default="")
+    created_at: Mapped[datetime] = created_at()
+
+    parent: Mapped[PartyOrg | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[PartyOrg]] = relationship(back_populates="parent")
+
+
+class Member(Base):
+    """党员."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        one_of("status", MemberStatus, "status_known"),
+        CheckConstraint("gender IN ('男', '女')", name="gender_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subdistrict_id: Mapped[int] = mapped_column(
+        ForeignKey("subdistricts.id", ondelete="CASCADE"), index=True
+    )
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_orgs.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(50))
+    gender: Mapped[str] = mapped_column(String(2))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    home_building_id: Mapped[int | None] = mapped_column(
+        ForeignKey("buildings.id", ondelete="SET NULL")
+    )
+    home: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326), nullable=True)
+
+
+class VolunteerTeam(Base):
+    """志愿服务队 / 专业服务队 / 便民服务队."""
+
+    __tablename__ = "volunteer_teams"
+    __table_args__ = (one_of("kind", TeamKind, "kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subdistrict_id: Mapped[int] = mapped_column(
+        ForeignKey("subdistricts.id", ondelete="CASCADE"), index=True
+    )
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+
+    members: Mapped[list[TeamMember]] = relationship(
+        back_populates="team", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class TeamMember(Base):
+    """A person in a team; not necessarily a party member (``member_id`` links one)."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (
+        Index(
+            "uq_team_members_one_captain",
+            "team_id",
+            unique=True,
+            postgresql_where=text("is_captain"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteer_teams.id", ondelete="CASCADE"), index=True
+    )
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    is_captain: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    team: Mapped[VolunteerTeam] = relationship(back_populates="members")

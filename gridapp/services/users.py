@@ -1,0 +1,63 @@
+"""User accounts: demo users for each role."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from gridapp.core.vocab import ROLE_LABELS, Role
+from gridapp.extensions import db
+from gridapp.models import Community, GridCell, Subdistrict, User, UserScope
+
+
+def upsert_user(
+    username: str, display_name: str, role: Role, password: str, scopes: list[UserScope]
+) -> User:
+    """Create the user or reset password, role and scopes of an existing one."""
+    session = db.session
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        user = User(username=username)
+        session.add(user)
+    user.display_name = display_name
+    user.role = role.value
+    user.active = True
+    user.set_password(password)
+    user.scopes = scopes
+    return user
+
+
+def ensure_demo_users(password: str) -> list[str]:
+    """One demo user per role, scoped to the first loaded subdistrict. Returns login lines."""
+    session = db.session
+    sub = session.scalars(select(Subdistrict).order_by(Subdistrict.id)).first()
+    if sub is None:
+        raise RuntimeError("数据库中还没有街道数据，请先运行 flask load-demo")
+    community = session.scalars(
+        select(Community).where(Community.subdistrict_id == sub.id).order_by(Community.code)
+    ).first()
+    assert community is not None
+    cells = session.scalars(
+        select(GridCell).where(GridCell.community_id == community.id).order_by(GridCell.code)
+    ).all()[:2]
+    plan = [
+        ("admin", "系统管理员", Role.ADMIN, []),
+        ("manager", "王网格管理员", Role.GRID_MANAGER, [UserScope(community_id=community.id)]),
+        ("coordinator", "李协调员", Role.COORDINATOR, [UserScope(subdistrict_id=sub.id)]),
+        ("field", "张网格员", Role.FIELD_STAFF, [UserScope(cell_id=c.id) for c in cells]),
+    ]
+    lines = []
+    for username, name, role, scopes in plan:
+        upsert_user(username, name, role, password, scopes)
+    session.commit()
+    scope_text = {
+        Role.ADMIN: "全部",
+        Role.GRID_MANAGER: community.name,
+        Role.COORDINATOR: sub.name,
+        Role.FIELD_STAFF: "、".join(f"{c.name}({c.code})" for c in cells),
+    }
+    for username, _name, role, _scopes in plan:
+        lines.append(
+            f"  {ROLE_LABELS[role]:<6} 用户名 {username:<12} 密码 {password}"
+            f"  范围：{scope_text[role]}"
+        )
+    return lines

@@ -1,0 +1,1 @@
+"""Blueprints: thin routes that parse, call a service and render or answer JSON."""

@@ -1,0 +1,141 @@
+"""JSON API (GeoJSON FeatureCollections), documented at /api/openapi.json by flask-smorest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+from werkzeug.wrappers import Response
+
+from gridapp.core.vocab import ROLE_LABELS, Role
+from gridapp.extensions import csrf, db
+from gridapp.services import features
+from gridapp.web.api import schemas as s
+
+bp = Blueprint("api", __name__, url_prefix="/api", description="网格 GIS 数据接口")
+
+
+def _doc_errors(*extra: int) -> Any:
+    """Document the JSON error bodies a route can answer with."""
+
+    def wrap(func: Any) -> Any:
+        for status in sorted({401, 400, *extra}):
+            func = bp.alt_response(status, schema=s.ApiError, description=_ERROR_TEXT[status])(func)
+        return func
+
+    return wrap
+
+
+_ERROR_TEXT = {400: "参数错误", 401: "未登录", 403: "无权访问", 404: "未找到"}
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return jsonify(body)
+
+
+@bp.route("/me")
+class Me(MethodView):
+    @bp.response(200, s.MeSchema)
+    @_doc_errors()
+    def get(self) -> Response:
+        """当前用户、角色与可见范围"""
+        return _json(
+            {
+                "id": current_user.id,
+                "username": current_user.username,
+                "display_name": current_user.display_name,
+                "role": current_user.role,
+                "role_label": ROLE_LABELS[Role(current_user.role)],
+                "extent": features.extent(db.session, current_user),
+            }
+        )
+
+
+@bp.route("/communities")
+class Communities(MethodView):
+    @bp.arguments(s.BBoxArgs, location="query", as_kwargs=True)
+    @bp.response(200, s.CommunityCollection)
+    @_doc_errors()
+    def get(self, bbox: str | None = None) -> Response:
+        """社区 (GeoJSON FeatureCollection)"""
+        box = features.BBox.parse(bbox)
+        return _json(features.communities(db.session, current_user, box))
+
+
+@bp.route("/communities/<int:community_id>")
+class CommunityItem(MethodView):
+    @bp.response(200, s.CommunityFeature)
+    @_doc_errors(403, 404)
+    def get(self, community_id: int) -> Response:
+        """单个社区 (GeoJSON Feature)"""
+        return _json(features.community(db.session, current_user, community_id))
+
+
+@bp.route("/cells")
+class Cells(MethodView):
+    @bp.arguments(s.CellArgs, location="query", as_kwargs=True)
+    @bp.response(200, s.CellCollection)
+    @_doc_errors(403, 404)
+    def get(self, bbox: str | None = None, community_id: int | None = None) -> Response:
+        """网格 (GeoJSON FeatureCollection)"""
+        box = features.BBox.parse(bbox)
+        return _json(features.cells(db.session, current_user, box, community_id))
+
+
+@bp.route("/cells/<int:cell_id>")
+class CellItem(MethodView):
+    @bp.response(200, s.CellFeature)
+    @_doc_errors(403, 404)
+    def get(self, cell_id: int) -> Response:
+        """单个网格 (GeoJSON Feature)"""
+        return _json(features.cell(db.session, current_user, cell_id))
+
+
+@bp.route("/service-points")
+class ServicePoints(MethodView):
+    @bp.arguments(s.ServicePointArgs, location="query", as_kwargs=True)
+    @bp.response(200, s.ServicePointCollection)
+    @_doc_errors()
+    def get(self, bbox: str | None = None, kind: list[str] | None = None) -> Response:
+        """服务阵地 (GeoJSON FeatureCollection)"""
+        box = features.BBox.parse(bbox)
+        return _json(features.service_points(db.session, current_user, box, kind or ()))
+
+
+@bp.route("/service-points/<int:point_id>")
+class ServicePointItem(MethodView):
+    @bp.response(200, s.ServicePointFeature)
+    @_doc_errors(403, 404)
+    def get(self, point_id: int) -> Response:
+        """单个服务阵地 (GeoJSON Feature)"""
+        return _json(features.service_point(db.session, current_user, point_id))
+
+
+@bp.route("/buildings")
+class Buildings(MethodView):
+    @bp.arguments(s.BBoxArgs, location="query", as_kwargs=True)
+    @bp.response(200, s.BuildingCollection)
+    @_doc_errors()
+    def get(self, bbox: str | None = None) -> Response:
+        """可见网格内的建筑 (GeoJSON FeatureCollection)"""
+        box = features.BBox.parse(bbox)
+        return _json(features.buildings(db.session, current_user, box))
+
+
+@bp.route("/streets")
+class Streets(MethodView):
+    @bp.arguments(s.BBoxArgs, location="query", as_kwargs=True)
+    @bp.response(200, s.StreetCollection)
+    @_doc_errors()
+    def get(self, bbox: str | None = None) -> Response:
+        """步行路网 (GeoJSON FeatureCollection)"""
+        box = features.BBox.parse(bbox)
+        return _json(features.streets(db.session, current_user, box))
+
+
+def register(api: Api) -> None:
+    csrf.exempt(bp)  # read-only for now; write routes will check the X-CSRFToken header
+    api.register_blueprint(bp)

@@ -1,0 +1,85 @@
+"""Login and logout; every other route requires a logged-in user."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from gridapp.errors import HTTP_MESSAGES, wants_json
+from gridapp.extensions import db
+from gridapp.models import User
+
+bp = Blueprint("auth", __name__)
+
+# Endpoints reachable without logging in.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = "请先登录"
+    manager.login_message_category = "info"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    @manager.unauthorized_handler
+    def unauthorized() -> Response | tuple[Response, int]:
+        if wants_json():
+            from flask import jsonify
+
+            return jsonify(
+                {"code": 401, "status": "Unauthorized", "message": HTTP_MESSAGES[401]}
+            ), 401
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+@bp.before_app_request
+def require_login() -> Response | tuple[Response, int] | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    from flask import current_app
+
+    return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths are followed after login (no open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("maps.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("maps.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.query(User).filter_by(username=form.username.data).one_or_none()
+        if user is not None and user.active and user.check_password(form.password.data or ""):
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        flash("用户名或密码错误", "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash("已退出登录", "info")
+    return redirect(url_for("auth.login"))
