@@ -32,9 +32,7 @@ class PartyOrg(Base):
     subdistrict_id: Mapped[int] = mapped_column(
         ForeignKey("subdistricts.id", ondelete="CASCADE"), index=True
     )
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("party_orgs.id", ondelete="RESTRICT"), index=True
-    )
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("party_orgs.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL")
     )

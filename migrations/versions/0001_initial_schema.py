@@ -263,7 +263,6 @@ def upgrade() -> None:
             ["parent_id"],
             ["party_orgs.id"],
             name=op.f("fk_party_orgs_parent_id_party_orgs"),
-            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["subdistrict_id"],

@@ -86,3 +86,8 @@ class RawGeography:
     parks: list[Polygon] = field(default_factory=list)  # green space (walkable paths only)
     pois: list[RawPOI] = field(default_factory=list)
     boundary: Polygon | None = None  # study area; None = derived from the streets
+    source: str = ""  # where the data came from, e.g. "generated:seed=1" or a file name
+    # True when street lines may cross without sharing a vertex (the pipeline nodes them);
+    # False when the source already splits streets at junctions (OSM: bridges and tunnels
+    # cross without meeting).
+    node_streets: bool = True

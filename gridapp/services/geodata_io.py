@@ -1,0 +1,165 @@
+"""geodata/ folders: a subdistrict as a GeoPackage (EPSG:4326) plus JSON for people.
+
+Layout of a folder::
+
+    subdistrict.gpkg   layers subdistrict, communities, cells, blocks, buildings,
+                       streets, service_points
+    organisation.json  party organisations, members, volunteer teams
+    meta.json          codes, names, source, fingerprint, counts
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from gridapp.core.geodemo.pipeline import SubdistrictResult
+
+GPKG = "subdistrict.gpkg"
+LAYERS = ("subdistrict", "communities", "cells", "blocks", "buildings", "streets", "service_points")
+
+
+def _frame(rows: list[dict[str, Any]], crs: str) -> gpd.GeoDataFrame:
+    frame = gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs=crs)
+    return frame.to_crs("EPSG:4326")
+
+
+def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
+    """Write ``result`` into ``folder`` (replaced as a whole, never left half-written)."""
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
+    try:
+        layers = {
+            "subdistrict": [{"code": result.code, "name": result.name, "geometry": result.geom}],
+            "communities": [
+                {"code": c.code, "name": c.name, "geometry": c.geom} for c in result.communities
+            ],
+            "cells": [
+                {
+                    "code": c.code,
+                    "seq": c.seq,
+                    "name": c.name,
+                    "community_code": c.community_code,
+                    "households": c.households,
+                    "residents": c.residents,
+                    "geometry": c.geom,
+                }
+                for c in result.cells
+            ],
+            "blocks": [
+                {
+                    "kind": b.kind,
+                    "name": b.name,
+                    "households": b.households,
+                    "community_code": b.community_code,
+                    "cell_code": b.cell_code,
+                    "geometry": b.geom,
+                }
+                for b in result.blocks
+            ],
+            "buildings": [
+                {
+                    "source_ref": b.raw.source_ref,
+                    "kind": b.raw.kind,
+                    "name": b.raw.name,
+                    "levels": b.raw.levels,
+                    "households": b.raw.households,
+                    "residents": b.residents,
+                    "cell_code": b.cell_code,
+                    "geometry": b.raw.geom,
+                }
+                for b in result.buildings
+            ],
+            "streets": [
+                {
+                    "u": e.u,
+                    "v": e.v,
+                    "kind": e.kind,
+                    "name": e.name,
+                    "length_m": e.length_m,
+                    "walkable": e.walkable,
+                    "geometry": e.geom,
+                }
+                for e in result.edges
+            ],
+            "service_points": [
+                {
+                    "kind": s.kind,
+                    "name": s.name,
+                    "address": s.address,
+                    "hours": s.hours,
+                    "contact": s.contact,
+                    "services": json.dumps(s.services, ensure_ascii=False),
+                    "building_ref": s.building_ref,
+                    "community_code": s.community_code,
+                    "cell_code": s.cell_code,
+                    "geometry": s.geom,
+                }
+                for s in result.service_points
+            ],
+        }
+        for name in LAYERS:
+            _frame(layers[name], result.crs).to_file(
+                tmp / GPKG, layer=name, driver="GPKG", engine="pyogrio"
+            )
+        organisation = {
+            "orgs": [asdict(o) for o in result.orgs],
+            "members": [asdict(m) for m in result.members],
+            "teams": [asdict(t) for t in result.teams],
+        }
+        (tmp / "organisation.json").write_text(
+            json.dumps(organisation, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        meta = {
+            "code": result.code,
+            "name": result.name,
+            "district_name": result.district_name,
+            "source": result.source,
+            "crs": result.crs,
+            "fingerprint": result.fingerprint(),
+            "stats": result.stats,
+        }
+        (tmp / "meta.json").write_text(
+            json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
+        if folder.exists():
+            shutil.rmtree(folder)
+        tmp.rename(folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return folder
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / "meta.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{folder} 不是有效的数据目录（缺少 meta.json）")
+    meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return meta
+
+
+def read_layers(folder: Path) -> dict[str, gpd.GeoDataFrame]:
+    path = Path(folder) / GPKG
+    frames = {}
+    for name in LAYERS:
+        frame = gpd.read_file(path, layer=name, engine="pyogrio")
+        if frame.crs is None or frame.crs.to_epsg() != 4326:
+            raise ValueError(f"{path} 图层 {name} 的坐标系应为 EPSG:4326，实际为 {frame.crs}")
+        frames[name] = frame
+    return frames
+
+
+def read_organisation(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    data: dict[str, list[dict[str, Any]]] = json.loads(
+        (Path(folder) / "organisation.json").read_text(encoding="utf-8")
+    )
+    return data
