@@ -80,7 +80,7 @@ def db_session(app: Flask, world: World) -> Iterator[None]:
     try:
         yield
     finally:
-        db.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
 

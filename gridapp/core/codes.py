@@ -3,7 +3,7 @@
 A cell code has 15 digits: the 6-digit district (区县) code, the 3-digit subdistrict (街道)
 code, the 3-digit community (社区) code and a 3-digit sequence. Inside a community the
 sequence runs in reading order: rows from north to south, and inside a row from west to
-east. A row is a horizontal band of height ``row_height`` (by default the typical size of
+east, judged by each unit's centroid. A row is a horizontal band of height ``row_height`` (by default the typical size of
 the units being numbered), so that cells side by side share a row even when their centres
 differ by a few metres.
 """
@@ -29,13 +29,15 @@ def reading_order(points: Sequence[Point], row_height: float | None = None) -> l
     """
     if not points:
         return []
-    xs = [p.x for p in points]
-    ys = [p.y for p in points]
+    # whole metres: floating-point noise (e.g. after a reprojection round trip) must not
+    # reorder units that sit exactly side by side
+    xs = [round(p.x) for p in points]
+    ys = [round(p.y) for p in points]
     top = max(ys)
     if row_height is None:
         width = max(xs) - min(xs)
         height = top - min(ys)
-        row_height = max(math.sqrt(max(width * height, 1.0) / len(points)), 1.0)
+        row_height = max(round(math.sqrt(max(width * height, 1.0) / len(points))), 1)
     rows = [math.floor((top - y) / row_height) for y in ys]
     return sorted(range(len(points)), key=lambda i: (rows[i], xs[i], -ys[i]))
 

