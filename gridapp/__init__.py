@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
 
     db.init_app(app)
     csrf.init_app(app)

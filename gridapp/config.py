@@ -40,5 +40,4 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
-        "JSON_AS_ASCII": False,
     }

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_login import LoginManager
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
@@ -12,30 +13,39 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
+@dataclass
+class _DatabaseState:
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
 class Database:
     """A SQLAlchemy engine per app and one session per application context.
 
     ``db.session`` is the current request's (or CLI command's) session; it is closed
-    when the application context ends. Tests bind it to an outer transaction.
+    when the application context ends. Tests bind it to an outer transaction. The engine
+    lives in ``app.extensions``, so several apps (tests) can exist side by side.
     """
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory: sessionmaker[Session] | None = None
-
     def init_app(self, app: Flask) -> None:
-        self.engine = create_engine(str(app.config["DATABASE_URL"]), pool_pre_ping=True)
-        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
-        app.extensions["gridapp_db"] = self
+        engine = create_engine(str(app.config["DATABASE_URL"]), pool_pre_ping=True)
+        factory = sessionmaker(bind=engine, expire_on_commit=False)
+        app.extensions["gridapp_db"] = _DatabaseState(engine, factory)
         app.teardown_appcontext(self._close_session)
+
+    @staticmethod
+    def _state() -> _DatabaseState:
+        state: _DatabaseState = current_app.extensions["gridapp_db"]
+        return state
+
+    @property
+    def engine(self) -> Engine:
+        return self._state().engine
 
     @property
     def session(self) -> Session:
         if "db_session" not in g:
-            factory = self.session_factory
-            if factory is None:
-                raise RuntimeError("Database.init_app was not called")
-            g.db_session = factory()
+            g.db_session = self._state().session_factory()
         session: Session = g.db_session
         return session
 
@@ -46,10 +56,8 @@ class Database:
             session.close()
 
     def configure(self, **kwargs: Any) -> None:
-        """Rebind future sessions (used by tests to join an outer transaction)."""
-        if self.session_factory is None:
-            raise RuntimeError("Database.init_app was not called")
-        self.session_factory.configure(**kwargs)
+        """Rebind future sessions of the current app (tests join an outer transaction)."""
+        self._state().session_factory.configure(**kwargs)
 
 
 db = Database()

@@ -89,7 +89,7 @@ ensure_assets() {
     local stamp="$ROOT/static/vendor/.installed" want
     want="$(cat "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/scripts/vendor-assets" | sha256sum | cut -d' ' -f1)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        ensure_apt nodejs npm
+        command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
         step "Installing front-end assets from npm into static/vendor/"
         (cd "$ROOT" && npm ci --no-audit --no-fund)
         "$ROOT/scripts/vendor-assets"

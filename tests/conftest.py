@@ -56,8 +56,8 @@ def app() -> Iterator[Flask]:
         }
     )
     yield app
-    assert db.engine is not None
-    db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -73,14 +73,16 @@ def world(app: Flask) -> Iterator[World]:
 @pytest.fixture
 def db_session(app: Flask, world: World) -> Iterator[None]:
     """Bind the app's sessions to a connection whose transaction is rolled back afterwards."""
-    assert db.engine is not None
-    connection = db.engine.connect()
-    outer = connection.begin()
-    db.configure(bind=connection, join_transaction_mode="create_savepoint")
+    with app.app_context():
+        engine = db.engine
+        connection = engine.connect()
+        outer = connection.begin()
+        db.configure(bind=connection, join_transaction_mode="create_savepoint")
     try:
         yield
     finally:
-        db.configure(bind=db.engine, join_transaction_mode="conditional_savepoint")
+        with app.app_context():
+            db.configure(bind=engine, join_transaction_mode="conditional_savepoint")
         outer.rollback()
         connection.close()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -39,8 +40,6 @@ def init_login(manager: LoginManager) -> None:
     @manager.unauthorized_handler
     def unauthorized() -> Response | tuple[Response, int]:
         if wants_json():
-            from flask import jsonify
-
             return jsonify(
                 {"code": 401, "status": "Unauthorized", "message": HTTP_MESSAGES[401]}
             ), 401
@@ -54,6 +53,16 @@ def require_login() -> Response | tuple[Response, int] | None:
     from flask import current_app
 
     return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(err: CSRFError) -> Response | tuple[Response, int]:
+    """A form without a valid CSRF token: ask the user to submit it again."""
+    message = "页面已过期或请求来源无效，请刷新页面后重试"
+    if wants_json():
+        return jsonify({"code": 400, "status": "Bad Request", "message": message}), 400
+    flash(message, "error")
+    return redirect(url_for("auth.login" if request.endpoint == "auth.login" else "maps.index"))
 
 
 def _safe_next(target: str | None) -> str:
