@@ -17,6 +17,7 @@ HTTP_MESSAGES = {
     405: "不支持该请求方法",
     409: "数据已被他人修改，请刷新后重试",
     422: "数据校验未通过",
+    500: "服务器内部错误",
 }
 
 
@@ -91,5 +92,10 @@ def register_handlers(app: Flask) -> None:
             data = getattr(err, "data", None)
             if isinstance(data, dict) and "messages" in data:
                 body["errors"] = data["messages"]
-            return jsonify(body), status
+            response = jsonify(body)
+            # Keep the exception's own headers (e.g. Allow on 405), not its HTML content type.
+            for name, value in err.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
+            return response, status
         return err

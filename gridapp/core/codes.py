@@ -3,9 +3,9 @@
 A cell code has 15 digits: the 6-digit district (区县) code, the 3-digit subdistrict (街道)
 code, the 3-digit community (社区) code and a 3-digit sequence. Inside a community the
 sequence runs in reading order: rows from north to south, and inside a row from west to
-east, judged by each unit's centroid. A row is a horizontal band of height ``row_height`` (by default the typical size of
-the units being numbered), so that cells side by side share a row even when their centres
-differ by a few metres.
+east, judged by each unit's centroid. A row is a horizontal band of height ``row_height``
+(by default the typical size of the units being numbered), so that cells side by side share
+a row even when their centres differ by a few metres.
 """
 
 from __future__ import annotations

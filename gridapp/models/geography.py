@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, func
@@ -92,7 +91,7 @@ class GridCell(Base):
 
     community: Mapped[Community] = relationship(back_populates="cells")
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Block(Base):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,12 @@ from gridapp.models import Building, Community, GridCell, ServicePoint, StreetEd
 from gridapp.services import scope
 
 GEOJSON_DIGITS = 7  # ~1 cm at these latitudes
+
+# A SELECT of any number of columns (SQLAlchemy 2.1 types Select by its column types).
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+_NUMBER = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"
+BBOX_PATTERN = rf"{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}"
 
 
 @dataclass(frozen=True)
@@ -30,16 +37,9 @@ class BBox:
         """Parse "minLon,minLat,maxLon,maxLat" (EPSG:4326); None when absent."""
         if text is None or text == "":
             return None
-        parts = text.split(",")
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            raise BadRequest(
-                "bbox 参数格式错误：应为 最小经度,最小纬度,最大经度,最大纬度"
-            ) from None
-        if len(values) != 4 or not all(v == v and abs(v) != float("inf") for v in values):
+        if re.fullmatch(BBOX_PATTERN, text, flags=re.ASCII) is None:
             raise BadRequest("bbox 参数格式错误：应为 4 个数字 最小经度,最小纬度,最大经度,最大纬度")
-        minx, miny, maxx, maxy = values
+        minx, miny, maxx, maxy = (float(p) for p in text.split(","))
         if not (
             -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
         ):
@@ -50,7 +50,7 @@ class BBox:
 
     def intersects(self, geom: Any) -> ColumnElement[bool]:
         envelope = func.ST_MakeEnvelope(self.minx, self.miny, self.maxx, self.maxy, 4326)
-        return geom.ST_Intersects(envelope)  # type: ignore[no-any-return]
+        return geom.ST_Intersects(envelope)
 
 
 def feature_collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def feature_collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _features(
-    session: Session, query: Select[Any], geom: Any, props: Sequence[str]
+    session: Session, query: AnySelect, geom: Any, props: Sequence[str]
 ) -> list[dict[str, Any]]:
     rows = session.execute(query.add_columns(func.ST_AsGeoJSON(geom, GEOJSON_DIGITS))).all()
     out = []
@@ -76,7 +76,7 @@ def _features(
     return out
 
 
-def _bbox_filter(query: Select[Any], geom: Any, bbox: BBox | None) -> Select[Any]:
+def _bbox_filter(query: AnySelect, geom: Any, bbox: BBox | None) -> AnySelect:
     return query if bbox is None else query.where(bbox.intersects(geom))
 
 
@@ -85,7 +85,7 @@ def _bbox_filter(query: Select[Any], geom: Any, bbox: BBox | None) -> Select[Any
 _COMMUNITY_PROPS = ("id", "code", "name", "subdistrict_id", "cell_count", "households", "residents")
 
 
-def _community_query(user: User) -> Select[Any]:
+def _community_query(user: User) -> AnySelect:
     cells = (
         select(
             GridCell.community_id,
@@ -138,7 +138,7 @@ _CELL_PROPS = (
 )
 
 
-def _cell_query(user: User) -> Select[Any]:
+def _cell_query(user: User) -> AnySelect:
     return (
         select(
             GridCell.id,
@@ -187,7 +187,7 @@ _SERVICE_PROPS = (
 )
 
 
-def _service_query(user: User) -> Select[Any]:
+def _service_query(user: User) -> AnySelect:
     return (
         select(
             ServicePoint.id,
@@ -288,7 +288,7 @@ def extent(session: Session, user: User) -> list[float] | None:
 
 
 def _require_visible(
-    session: Session, user: User, model: Any, row_id: int, visible: Select[tuple[int]]
+    session: Session, user: User, model: Any, row_id: int, visible: Select[int]
 ) -> None:
     if session.get(model, row_id) is None:
         raise NotFound(f"未找到编号为 {row_id} 的{_LABELS.get(model, '记录')}")

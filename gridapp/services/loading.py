@@ -15,7 +15,7 @@ import shapely
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from gridapp.core import codes
 from gridapp.extensions import db
@@ -243,13 +243,13 @@ def _load_people(
         )
         member_ids = list(result.scalars())
     for team in organisation["teams"]:
-        row = VolunteerTeam(
+        team_row = VolunteerTeam(
             subdistrict_id=subdistrict_id,
             community_id=community_id.get(team["community_code"]),
             kind=team["kind"],
             name=team["name"],
         )
-        row.members = [
+        team_row.members = [
             TeamMember(
                 name=name,
                 phone=phone,
@@ -258,11 +258,11 @@ def _load_people(
             )
             for name, phone, captain, index in team["people"]
         ]
-        session.add(row)
+        session.add(team_row)
     session.flush()
     # members' homes as points, from their buildings
     session.execute(
-        Member.__table__.update()
+        update(Member)
         .where(Member.subdistrict_id == subdistrict_id, Member.home_building_id.is_not(None))
         .values(
             home=select(Building.geom.ST_PointOnSurface())

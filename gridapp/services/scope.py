@@ -8,13 +8,13 @@ from gridapp.core.vocab import Role
 from gridapp.models import Community, GridCell, User
 
 
-def visible_cell_ids(user: User) -> Select[tuple[int]]:
+def visible_cell_ids(user: User) -> Select[int]:
     """SELECT of the ids of every cell ``user`` may see."""
     query = select(GridCell.id).join(Community, Community.id == GridCell.community_id)
     return query.where(_scope_condition(user))
 
 
-def visible_community_ids(user: User) -> Select[tuple[int]]:
+def visible_community_ids(user: User) -> Select[int]:
     """Communities holding a visible cell, plus communities in scope even if they have none."""
     query = select(Community.id).where(
         or_(
@@ -27,7 +27,7 @@ def visible_community_ids(user: User) -> Select[tuple[int]]:
     return query
 
 
-def visible_subdistrict_ids(user: User) -> Select[tuple[int]]:
+def visible_subdistrict_ids(user: User) -> Select[int]:
     return select(Community.subdistrict_id).where(Community.id.in_(visible_community_ids(user)))
 
 

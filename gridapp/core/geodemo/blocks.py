@@ -158,8 +158,8 @@ def assign_buildings(
             continue
         areas = shapely.area(shapely.intersection(geoms[near], footprint, grid_size=GRID))
         best = int(near[int(np.argmax(areas))])
-        for i in members:
-            owner[int(i)] = best
+        for member in members:
+            owner[int(member)] = best
         for j, a in zip(near, areas, strict=True):
             if j != best and a > 0:
                 cut = shapely.difference(blocks[j].geom, footprint, grid_size=GRID)

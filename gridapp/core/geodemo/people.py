@@ -210,14 +210,14 @@ def organisations(
     for n, tower in enumerate(towers):
         label = tower.raw.name or f"商务楼宇{n + 1}"
         key = f"t{n}"
-        kind = OrgKind.TOWER if n % 2 == 0 else OrgKind.NEW_ECONOMY
-        name = f"{label}楼宇党支部" if kind == OrgKind.TOWER else f"{label}两新组织联合党支部"
+        org_kind = OrgKind.TOWER if n % 2 == 0 else OrgKind.NEW_ECONOMY
+        name = f"{label}楼宇党支部" if org_kind == OrgKind.TOWER else f"{label}两新组织联合党支部"
         orgs.append(
             OrgOut(
                 key,
                 root.key,
                 OrgLevel.BRANCH.value,
-                kind.value,
+                org_kind.value,
                 name,
                 tower.cell_code[:12],
                 names.person()[0],

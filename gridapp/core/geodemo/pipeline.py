@@ -99,9 +99,11 @@ class SubdistrictResult:
     def fingerprint(self) -> str:
         """A content hash: equal results give equal hashes (used to make loading idempotent)."""
         h = hashlib.sha256()
-        for item in (*self.communities, *self.cells):
-            h.update(item.code.encode())
-            h.update(shapely.to_wkb(item.geom, output_dimension=2))
+        for code, geom in [(c.code, c.geom) for c in self.communities] + [
+            (c.code, c.geom) for c in self.cells
+        ]:
+            h.update(code.encode())
+            h.update(shapely.to_wkb(geom, output_dimension=2))
         for b in self.buildings:
             h.update(f"{b.raw.source_ref}|{b.raw.households}|{b.cell_code}".encode())
         for e in self.edges:
@@ -208,9 +210,9 @@ def build_subdistrict(
             )
         )
     residents_of = {c.code: 0 for c in cells}
-    for b in buildings:
-        if b.cell_code:
-            residents_of[b.cell_code] += b.residents
+    for built in buildings:
+        if built.cell_code:
+            residents_of[built.cell_code] += built.residents
     for cell in cells:
         cell.residents = residents_of[cell.code]
     block_out = [
@@ -232,7 +234,9 @@ def build_subdistrict(
     service_points = places.service_points(raw, buildings, cells, communities, settings.seed)
 
     say("  [6/6] 生成党组织、党员与志愿服务队")
-    orgs, members, teams = people.organisations(raw, communities, cells, buildings, settings.seed)
+    orgs, org_members, teams = people.organisations(
+        raw, communities, cells, buildings, settings.seed
+    )
 
     sub_geom = _union([c.geom for c in communities])
     result = SubdistrictResult(
@@ -249,7 +253,7 @@ def build_subdistrict(
         edges=edges,
         service_points=service_points,
         orgs=orgs,
-        members=members,
+        members=org_members,
         teams=teams,
     )
     result.stats = {

@@ -5,12 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gridapp.core.vocab import Role, ServiceKind
+from gridapp.services.features import BBOX_PATTERN
 
 BBOX_HELP = "最小经度,最小纬度,最大经度,最大纬度 (EPSG:4326), e.g. 116.45,39.90,116.50,39.93"
 
 
 class BBoxArgs(Schema):
-    bbox = fields.String(metadata={"description": BBOX_HELP})
+    # Documented here, enforced with Chinese messages by BBox.parse; empty means no bbox.
+    bbox = fields.String(metadata={"description": BBOX_HELP, "pattern": f"^({BBOX_PATTERN})?$"})
 
 
 class CellArgs(BBoxArgs):

@@ -52,7 +52,7 @@ def require_login() -> Response | tuple[Response, int] | None:
         return None
     from flask import current_app
 
-    return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
 
 
 @bp.app_errorhandler(CSRFError)
