@@ -9,6 +9,8 @@ from flask import Flask, current_app
 
 from gridapp import ROOT
 
+DEMO_SUBDISTRICT_CODE = "110105021"  # 朝晖示范街道, made by generate-demo
+
 
 def migrate_database(url: str) -> None:
     """Run Alembic migrations to head on ``url``."""
@@ -86,9 +88,15 @@ def register(app: Flask) -> None:
 
     @app.cli.command("demo-users")
     @click.option("--password", default="demo1234", show_default=True)
-    def demo_users(password: str) -> None:
+    @click.option(
+        "--subdistrict",
+        default=DEMO_SUBDISTRICT_CODE,
+        show_default=True,
+        help="街道编码 (9 位)；不存在时取第一个已导入的街道",
+    )
+    def demo_users(password: str, subdistrict: str) -> None:
         """Create or reset one demo user per role and print the logins."""
         from gridapp.services.users import ensure_demo_users
 
-        for line in ensure_demo_users(password):
+        for line in ensure_demo_users(password, subdistrict):
             click.echo(line)

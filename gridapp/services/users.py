@@ -26,10 +26,15 @@ def upsert_user(
     return user
 
 
-def ensure_demo_users(password: str) -> list[str]:
-    """One demo user per role, scoped to the first loaded subdistrict. Returns login lines."""
+def ensure_demo_users(password: str, subdistrict_code: str) -> list[str]:
+    """One demo user per role, scoped to the given subdistrict (else the first loaded one).
+
+    Returns the login lines to print."""
     session = db.session
-    sub = session.scalars(select(Subdistrict).order_by(Subdistrict.id)).first()
+    sub = (
+        session.scalars(select(Subdistrict).where(Subdistrict.code == subdistrict_code)).first()
+        or session.scalars(select(Subdistrict).order_by(Subdistrict.id)).first()
+    )
     if sub is None:
         raise RuntimeError("数据库中还没有街道数据，请先运行 flask load-demo")
     community = session.scalars(
