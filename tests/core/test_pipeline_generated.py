@@ -79,6 +79,9 @@ def test_organisations_form_a_tree_with_chinese_names(demo: SubdistrictResult) -
     assert {o.level for o in demo.orgs} >= {"working_committee", "branch", "group"}
     assert all("\u4e00" <= m.name[0] <= "\u9fff" for m in demo.members)
     assert all(sum(p[2] for p in t.people) == 1 for t in demo.teams)  # one captain each
+    assert demo.stats["members"] == len(demo.members) > 500
+    assert demo.stats["party_orgs"] == len(demo.orgs)
+    assert demo.stats["cells"] == len(demo.cells)
 
 
 def test_generation_is_deterministic(demo: SubdistrictResult) -> None:

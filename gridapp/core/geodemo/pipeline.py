@@ -268,7 +268,7 @@ def build_subdistrict(
         "households": sum(c.households for c in cells),
         "residents": sum(c.residents for c in cells),
         "party_orgs": len(orgs),
-        "members": len(members),
+        "members": len(org_members),
         "teams": len(teams),
     }
     say("  完成：" + "，".join(f"{k}={v}" for k, v in result.stats.items()))
