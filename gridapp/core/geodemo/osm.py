@@ -9,10 +9,11 @@ from typing import Any
 import numpy as np
 import pyrosm
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 
 from gridapp.core.geodemo.raw import RawBuilding, RawGeography, RawPOI, RawStreet
+from gridapp.core.projection import utm_crs
 
 HIGHWAY_KIND = {
     "motorway": None,  # not walkable
@@ -61,11 +62,6 @@ COMMUNITY_AMENITIES = {
 FLOOR_AREA_PER_HOUSEHOLD_M2 = 80.0
 RESIDENTIAL_SHARE_OF_MIXED = 0.5  # 'building=yes' in a city centre: half of it is homes
 DEFAULT_LEVELS = 4
-
-
-def utm_crs(lon: float, lat: float) -> CRS:
-    zone = math.floor((lon + 180) / 6) + 1
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
 def _tag(row: dict[str, Any], key: str) -> str:

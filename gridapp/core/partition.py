@@ -1,0 +1,341 @@
+"""Partition rules for grid cells: validity, inside the community, no overlap, no gap,
+no cut building; split, merge and clipping to free space.
+
+Everything here is in a metric CRS (see ``gridapp.core.projection``) and works on the
+cells a change touches plus their neighbours only, so its cost does not grow with the
+size of the community.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import split as split_by_line
+
+from gridapp.core.errors import (
+    BuildingCutError,
+    GapError,
+    InvalidGeometry,
+    NotAdjacent,
+    OutsideCommunity,
+    OverlapError,
+    PartitionError,
+)
+
+Key = Hashable  # an existing cell's id, or a label such as "new-1" for a cell being created
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    inside_m: float = 0.5  # how far a cell may reach out of its community (then clipped)
+    overlap_m2: float = 1.0  # overlap between two cells below this is trimmed, above refused
+    gap_m2: float = 1.0  # area freed by a change below this goes to a neighbour, above refused
+    snap_m: float = 0.5  # vertices this close to a neighbour's vertex or edge snap onto it
+    building_m2: float = 1.0  # building area on the wrong side of a boundary that counts as a cut
+    min_shared_edge_m: float = 0.5  # cells sharing less boundary than this are not adjacent
+
+
+@dataclass(frozen=True)
+class BuildingInfo:
+    id: int
+    geom: BaseGeometry
+    households: int = 0
+    residents: int = 0
+
+
+@dataclass(frozen=True)
+class Move:
+    building_id: int
+    from_cell: Key | None
+    to_cell: Key | None
+
+
+@dataclass
+class ChangeCheck:
+    after: dict[Key, MultiPolygon]  # the cleaned geometries to store (None = deleted)
+    owner: dict[int, Key | None]  # building id → the cell that now holds most of it
+    moves: list[Move] = field(default_factory=list)
+    cut_buildings: list[int] = field(default_factory=list)  # only when a cut was allowed
+
+
+def as_multi(geom: BaseGeometry) -> MultiPolygon:
+    parts = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon) and not g.is_empty]
+    flat: list[Polygon] = []
+    for g in parts:
+        flat.extend(p for p in shapely.get_parts(g) if isinstance(p, Polygon))
+    return MultiPolygon(flat)
+
+
+def polygonal(geom: BaseGeometry) -> MultiPolygon:
+    """Only the polygon parts of an overlay result (dropping lines and points)."""
+    out: list[Polygon] = []
+    for g in shapely.get_parts(geom):
+        if isinstance(g, Polygon) and g.area > 0:
+            out.append(g)
+        elif isinstance(g, MultiPolygon):
+            out.extend(p for p in g.geoms if p.area > 0)
+        elif g.geom_type == "GeometryCollection":
+            out.extend(polygonal(g).geoms)
+    return MultiPolygon(out)
+
+
+def check_polygon(geom: BaseGeometry, label: str) -> MultiPolygon:
+    """Refuse what is not a valid, non-empty (multi)polygon, saying where it is broken."""
+    if not isinstance(geom, Polygon | MultiPolygon):
+        raise InvalidGeometry(f"{label}的几何类型应为多边形，收到的是 {geom.geom_type}")
+    if geom.is_empty:
+        raise InvalidGeometry(f"{label}的多边形为空")
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        where = _invalid_location(reason)
+        text = "边界自相交（例如“8”字形）" if "Self-intersection" in reason else "多边形无效"
+        raise InvalidGeometry(
+            f"{label}{text}，请修改后再保存（{reason}）",
+            shape=where if where is not None else geom,
+            reason=reason,
+        )
+    if geom.is_empty or geom.area <= 0:
+        raise InvalidGeometry(f"{label}的多边形为空或面积为零", shape=geom)
+    return as_multi(geom)
+
+
+def _invalid_location(reason: str) -> BaseGeometry | None:
+    """The point GEOS names in its reason, e.g. 'Self-intersection[3.5 2]'."""
+    if "[" not in reason:
+        return None
+    try:
+        coords = [float(v) for v in reason[reason.index("[") + 1 : reason.index("]")].split()]
+    except ValueError:
+        return None
+    return shapely.Point(coords[:2]) if len(coords) >= 2 else None
+
+
+def snap(geom: MultiPolygon, references: Iterable[BaseGeometry], tolerance: float) -> MultiPolygon:
+    """Move vertices within ``tolerance`` onto the references' vertices and edges."""
+    refs = [r for r in references if not r.is_empty]
+    if not refs or tolerance <= 0:
+        return geom
+    reference = shapely.union_all([shapely.boundary(r) for r in refs])
+    snapped = shapely.snap(geom, reference, tolerance)
+    return as_multi(snapped) if snapped.is_valid and snapped.area > 0 else geom
+
+
+def _shared_length(a: BaseGeometry, b: BaseGeometry) -> float:
+    return float(shapely.intersection(shapely.boundary(a), b).length)
+
+
+def longest_neighbour(area: BaseGeometry, candidates: Mapping[Key, BaseGeometry]) -> Key | None:
+    """The candidate sharing the longest edge with ``area`` (for a freed area's new owner)."""
+    best: tuple[float, str, Key] | None = None
+    for key, geom in candidates.items():
+        length = _shared_length(area, geom)
+        if length > 0 and (best is None or (length, str(key)) > best[:2]):
+            best = (length, str(key), key)
+    return None if best is None else best[2]
+
+
+def validate_change(
+    community: BaseGeometry,
+    before: Mapping[Key, BaseGeometry | None],
+    after: Mapping[Key, BaseGeometry | None],
+    neighbours: Mapping[Key, BaseGeometry],
+    buildings: Sequence[BuildingInfo],
+    current_owner: Mapping[int, Key | None],
+    labels: Mapping[Key, str],
+    tol: Tolerances = Tolerances(),
+    allow_building_cut: bool = False,
+) -> ChangeCheck:
+    """Check a change of some cells of one community and return what to store.
+
+    ``before``/``after`` hold the changed cells (None: not existing before / deleted
+    after); ``neighbours`` the unchanged cells near them. Raises a PartitionError naming
+    the first broken rule, with the offending geometry on ``shape``.
+    """
+    label = {k: labels.get(k, str(k)) for k in [*after, *neighbours]}
+    cleaned: dict[Key, MultiPolygon] = {}
+    fixed = [g for g in neighbours.values()]
+    for key, geom in after.items():
+        if geom is None:
+            continue
+        g = check_polygon(geom, label[key])
+        g = snap(g, [*fixed, community, *cleaned.values()], tol.snap_m)
+        outside = shapely.difference(g, community.buffer(tol.inside_m))
+        if outside.area > 0:
+            raise OutsideCommunity(
+                f"{label[key]}超出了所属社区的边界（{outside.area:.1f} 平方米），"
+                f"允许误差 {tol.inside_m} 米",
+                shape=outside,
+                cells=[str(key)],
+            )
+        g = polygonal(shapely.intersection(g, community))
+        for other_key, other in [*neighbours.items(), *cleaned.items()]:
+            overlap = polygonal(shapely.intersection(g, other))
+            if overlap.area > tol.overlap_m2:
+                raise OverlapError(
+                    f"{label[key]}与{label[other_key]}重叠 {overlap.area:.1f} 平方米",
+                    shape=overlap,
+                    cells=[str(key), str(other_key)],
+                )
+            if overlap.area > 0:
+                g = polygonal(shapely.difference(g, other))
+        if g.is_empty:
+            raise PartitionError(f"{label[key]}修改后没有剩余面积", cells=[str(key)])
+        cleaned[key] = g
+
+    before_union = shapely.union_all([g for g in before.values() if g is not None])
+    after_union = shapely.union_all(list(cleaned.values())) if cleaned else Polygon()
+    freed = polygonal(shapely.difference(before_union, after_union))
+    if freed.area > tol.gap_m2:
+        takers = {k: v for k, v in {**neighbours, **cleaned}.items()}
+        taker = longest_neighbour(freed, takers)
+        hint = f"，建议并入相邻的{label[taker]}" if taker is not None else ""
+        raise GapError(
+            f"修改后留下 {freed.area:.1f} 平方米的空隙，没有网格覆盖{hint}",
+            shape=freed,
+            suggested_cell=None if taker is None else str(taker),
+        )
+    if freed.area > 0 and cleaned:
+        taker = longest_neighbour(freed, cleaned) or next(iter(cleaned))
+        cleaned[taker] = as_multi(shapely.union(cleaned[taker], freed))
+
+    owner, cut = assign_buildings(buildings, {**neighbours, **cleaned}, tol)
+    if cut and not allow_building_cut:
+        shapes = shapely.union_all([b.geom for b in buildings if b.id in cut])
+        raise BuildingCutError(
+            f"网格边界穿过 {len(cut)} 栋建筑，请让边界绕开建筑（或填写理由后强制保存）",
+            shape=shapes,
+            buildings=sorted(cut),
+        )
+    moves = [
+        Move(b.id, current_owner.get(b.id), owner[b.id])
+        for b in buildings
+        if owner[b.id] != current_owner.get(b.id)
+    ]
+    result: dict[Key, MultiPolygon] = dict(cleaned)
+    return ChangeCheck(after=result, owner=owner, moves=moves, cut_buildings=sorted(cut))
+
+
+def assign_buildings(
+    buildings: Sequence[BuildingInfo], cells: Mapping[Key, BaseGeometry], tol: Tolerances
+) -> tuple[dict[int, Key | None], set[int]]:
+    """Owner of each building (the cell holding most of its area) and the ids of cut ones."""
+    owner: dict[int, Key | None] = {}
+    cut: set[int] = set()
+    keys = list(cells)
+    geoms = np.asarray([cells[k] for k in keys], dtype=object)
+    tree = shapely.STRtree(geoms) if len(geoms) else None
+    for b in buildings:
+        hits = tree.query(b.geom, predicate="intersects") if tree is not None else []
+        areas = sorted(
+            ((float(shapely.intersection(geoms[i], b.geom).area), keys[i]) for i in hits),
+            key=lambda t: (-t[0], str(t[1])),
+        )
+        areas = [a for a in areas if a[0] > 0]
+        owner[b.id] = areas[0][1] if areas else None
+        if len(areas) > 1 and areas[1][0] > tol.building_m2:
+            cut.add(b.id)
+    return owner, cut
+
+
+def split_cell(
+    cell: BaseGeometry, line: LineString, buildings: Sequence[BuildingInfo], extend_m: float = 2.0
+) -> list[MultiPolygon]:
+    """Cut ``cell`` along ``line`` into two or more parts; buildings on the line go whole
+    to the part that holds most of each. Parts come largest first."""
+    if not isinstance(line, LineString) or line.is_empty or not line.is_valid:
+        raise InvalidGeometry("分割线应为一条有效的折线")
+    line = _extend(line, extend_m)
+    pieces: list[Polygon] = []
+    for poly in as_multi(cell).geoms:
+        pieces.extend(p for p in split_by_line(poly, line).geoms if isinstance(p, Polygon))
+    if len(pieces) < 2:
+        raise PartitionError("分割线必须完整穿过网格（两端都在网格之外）", shape=line)
+    parts = [MultiPolygon([p]) for p in pieces]
+    for b in buildings:
+        inside = shapely.intersection(b.geom, cell)
+        areas = [shapely.intersection(p, inside).area for p in parts]
+        if sum(1 for a in areas if a > 0) < 2:
+            continue
+        best = int(np.argmax(areas))
+        for i, part in enumerate(parts):
+            parts[i] = (
+                as_multi(shapely.union(part, inside))
+                if i == best
+                else polygonal(shapely.difference(part, inside))
+            )
+    parts = [p for p in parts if p.area > 0]
+    if len(parts) < 2:
+        raise PartitionError("分割后只剩一个部分：分割线两侧必须都有面积（建筑不会被切开）")
+    return sorted(parts, key=lambda p: -p.area)
+
+
+def _extend(line: LineString, metres: float) -> LineString:
+    coords = np.asarray(line.coords, dtype=float)
+    if len(coords) < 2 or metres <= 0:
+        return line
+    head = coords[0] - coords[1]
+    tail = coords[-1] - coords[-2]
+    head_n = np.linalg.norm(head)
+    tail_n = np.linalg.norm(tail)
+    if head_n > 0:
+        coords[0] = coords[0] + head / head_n * metres
+    if tail_n > 0:
+        coords[-1] = coords[-1] + tail / tail_n * metres
+    return LineString(coords)
+
+
+def merge_cells(
+    cells: Mapping[Key, BaseGeometry], labels: Mapping[Key, str], tol: Tolerances = Tolerances()
+) -> MultiPolygon:
+    """Union of two or more cells that form one connected area."""
+    if len(cells) < 2:
+        raise PartitionError("合并至少需要两个网格")
+    keys = list(cells)
+    linked = {keys[0]}
+    frontier = [keys[0]]
+    while frontier:
+        k = frontier.pop()
+        for other in keys:
+            if (
+                other not in linked
+                and _shared_length(cells[k], cells[other]) >= tol.min_shared_edge_m
+            ):
+                linked.add(other)
+                frontier.append(other)
+    if len(linked) < len(keys):
+        apart = [labels.get(k, str(k)) for k in keys if k not in linked]
+        raise NotAdjacent(
+            f"{'、'.join(apart)}与其他网格不相邻，不能合并",
+            shape=shapely.union_all([cells[k] for k in keys if k not in linked]),
+            cells=[str(k) for k in keys if k not in linked],
+        )
+    return as_multi(shapely.union_all(list(cells.values())))
+
+
+def clip_to_free_space(
+    drawn: BaseGeometry,
+    community: BaseGeometry,
+    cells: Mapping[Key, BaseGeometry],
+    tol: Tolerances = Tolerances(),
+) -> tuple[MultiPolygon, list[Key]]:
+    """The part of a newly drawn cell that lies in the community's free space, and the
+    cells it overlapped (which keep their area)."""
+    g = check_polygon(drawn, "新网格")
+    overlapped = [
+        k for k, c in cells.items() if polygonal(shapely.intersection(g, c)).area > tol.overlap_m2
+    ]
+    taken = shapely.union_all([c for c in cells.values() if c.intersects(g)])
+    free = polygonal(shapely.difference(shapely.intersection(g, community), taken))
+    free = MultiPolygon([p for p in free.geoms if p.area > tol.gap_m2])
+    if free.is_empty:
+        raise PartitionError(
+            "所画范围内没有空闲区域：社区已被其他网格完全覆盖，请改用调整边界或分割",
+            shape=g,
+            cells=[str(k) for k in overlapped],
+        )
+    return free, overlapped
