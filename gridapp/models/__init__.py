@@ -2,7 +2,14 @@
 
 from gridapp.models.base import Base
 from gridapp.models.geography import Block, Building, Community, GridCell, StreetEdge, Subdistrict
-from gridapp.models.organisation import Member, PartyOrg, TeamMember, VolunteerTeam
+from gridapp.models.history import CellChange, CellHistory
+from gridapp.models.organisation import (
+    CellAssignment,
+    Member,
+    PartyOrg,
+    TeamMember,
+    VolunteerTeam,
+)
 from gridapp.models.service import ServicePoint
 from gridapp.models.users import User, UserScope
 
@@ -10,6 +17,9 @@ __all__ = [
     "Base",
     "Block",
     "Building",
+    "CellAssignment",
+    "CellChange",
+    "CellHistory",
     "Community",
     "GridCell",
     "Member",

@@ -1,16 +1,20 @@
-"""Party organisations, members and volunteer teams.
-
-Assignments of organisations, teams and grid workers to cells come with the organisation
-feature; they will be link tables (cell_id, org_id / team_id / user_id, valid_from, valid_to)
-beside these.
-"""
+"""Party organisations, members, volunteer teams, and their assignment to cells."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gridapp.core.vocab import MemberStatus, OrgKind, OrgLevel, TeamKind
@@ -116,3 +120,49 @@ class TeamMember(Base):
     is_captain: Mapped[bool] = mapped_column(Boolean, default=False)
 
     team: Mapped[VolunteerTeam] = relationship(back_populates="members")
+
+
+ASSIGNMENT_KINDS = ("party_org", "team", "worker")
+
+
+class CellAssignment(Base):
+    """A party branch/group, a volunteer team or a grid worker answering for a cell.
+
+    ``ended_at`` closes an assignment; closed rows are its history.
+    """
+
+    __tablename__ = "cell_assignments"
+    __table_args__ = (
+        one_of("kind", ASSIGNMENT_KINDS, "kind_known"),
+        CheckConstraint(
+            "num_nonnulls(party_org_id, team_id, user_id) = 1"
+            " AND (kind <> 'party_org' OR party_org_id IS NOT NULL)"
+            " AND (kind <> 'team' OR team_id IS NOT NULL)"
+            " AND (kind <> 'worker' OR user_id IS NOT NULL)",
+            name="one_target",
+        ),
+        Index(
+            "uq_cell_assignments_active",
+            "cell_id",
+            "kind",
+            text("coalesce(party_org_id, team_id, user_id)"),
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cell_id: Mapped[int] = mapped_column(
+        ForeignKey("grid_cells.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    party_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("party_orgs.id", ondelete="CASCADE")
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer_teams.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = created_at()
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
