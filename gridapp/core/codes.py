@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from shapely.geometry import Point
 
@@ -63,7 +63,7 @@ def cell_code(community: str, seq: int) -> str:
     return f"{community}{seq:03d}"
 
 
-def next_free_seq(used: Sequence[int]) -> int:
+def next_free_seq(used: Iterable[int]) -> int:
     """The lowest sequence number not yet used (codes are never reused while a cell lives)."""
     taken = set(used)
     for seq in range(1, 1000):

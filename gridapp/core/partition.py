@@ -28,6 +28,7 @@ from gridapp.core.errors import (
 )
 
 Key = Hashable  # an existing cell's id, or a label such as "new-1" for a cell being created
+NOISE_M2 = 1e-3  # areas below this are floating-point residue (e.g. of reprojection)
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,42 @@ def _invalid_location(reason: str) -> BaseGeometry | None:
 
 
 def snap(geom: MultiPolygon, references: Iterable[BaseGeometry], tolerance: float) -> MultiPolygon:
-    """Move vertices within ``tolerance`` onto the references' vertices and edges."""
-    refs = [r for r in references if not r.is_empty]
+    """Move each vertex within ``tolerance`` of a reference vertex onto that vertex, else
+    within ``tolerance`` of a reference edge onto the edge. No vertex is added or removed
+    (GEOS's snap also inserts reference vertices into edges, which can fold a ring)."""
+    refs = [shapely.boundary(r) for r in references if not r.is_empty]
     if not refs or tolerance <= 0:
         return geom
-    reference = shapely.union_all([shapely.boundary(r) for r in refs])
-    snapped = shapely.snap(geom, reference, tolerance)
+    edges = np.asarray(
+        [p for r in refs for p in shapely.get_parts(r) if not p.is_empty], dtype=object
+    )
+    ref_vertices = shapely.get_coordinates(edges)
+    tree = shapely.STRtree(shapely.points(ref_vertices))
+    edge_tree = shapely.STRtree(edges)
+
+    def move(xy: np.ndarray) -> np.ndarray:
+        out = xy.copy()
+        pts = shapely.points(xy)
+        near_vertex = tree.query_nearest(pts, max_distance=tolerance, return_distance=False)
+        snapped = np.zeros(len(xy), dtype=bool)
+        for i, j in zip(near_vertex[0], near_vertex[1], strict=True):
+            if not snapped[i]:
+                out[i] = ref_vertices[j]
+                snapped[i] = True
+        rest = np.flatnonzero(~snapped)
+        if len(rest):
+            near_edge = edge_tree.query_nearest(
+                pts[rest], max_distance=tolerance, return_distance=False, all_matches=False
+            )
+            close = rest[near_edge[0]]
+            lines = edges[near_edge[1]]
+            on_edge = shapely.line_interpolate_point(
+                lines, shapely.line_locate_point(lines, pts[close])
+            )
+            out[close] = shapely.get_coordinates(on_edge)
+        return out
+
+    snapped = shapely.transform(geom, move)
     return as_multi(snapped) if snapped.is_valid and snapped.area > 0 else geom
 
 
@@ -190,18 +221,22 @@ def validate_change(
     before_union = shapely.union_all([g for g in before.values() if g is not None])
     after_union = shapely.union_all(list(cleaned.values())) if cleaned else Polygon()
     freed = polygonal(shapely.difference(before_union, after_union))
-    if freed.area > tol.gap_m2:
-        takers = {k: v for k, v in {**neighbours, **cleaned}.items()}
-        taker = longest_neighbour(freed, takers)
+    # parts below NOISE_M2 are floating-point residue of reprojection, not area
+    parts = [p for p in freed.geoms if p.area > NOISE_M2]
+    lost = MultiPolygon([p for p in parts if p.area > tol.gap_m2])
+    if not lost.is_empty:
+        taker = longest_neighbour(lost, neighbours) or longest_neighbour(lost, cleaned)
         hint = f"，建议并入相邻的{label[taker]}" if taker is not None else ""
         raise GapError(
-            f"修改后留下 {freed.area:.1f} 平方米的空隙，没有网格覆盖{hint}",
-            shape=freed,
+            f"修改后留下 {lost.area:.1f} 平方米的空隙，没有网格覆盖{hint}",
+            shape=lost,
             suggested_cell=None if taker is None else str(taker),
         )
-    if freed.area > 0 and cleaned:
-        taker = longest_neighbour(freed, cleaned) or next(iter(cleaned))
-        cleaned[taker] = as_multi(shapely.union(cleaned[taker], freed))
+    for part in parts:  # small leftovers join the changed cell they touch most
+        taker = longest_neighbour(part, cleaned)
+        if taker is not None:
+            cleaned[taker] = as_multi(shapely.union(cleaned[taker], part))
+    cleaned = {k: as_multi(shapely.simplify(g, 0)) for k, g in cleaned.items()}
 
     owner, cut = assign_buildings(buildings, {**neighbours, **cleaned}, tol)
     if cut and not allow_building_cut:

@@ -1,4 +1,4 @@
-"""Local metric projection (UTM) for measuring in metres around a place."""
+"""Metric coordinates around a place: UTM zones for sources, an affine frame for edits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -20,12 +20,23 @@ def utm_crs(lon: float, lat: float) -> CRS:
 
 
 class LocalProjection:
-    """EPSG:4326 ↔ the UTM zone of a reference point."""
+    """EPSG:4326 ↔ local metres around a reference point, by an affine scaling.
+
+    Cells are stored in EPSG:4326 and PostGIS treats their edges as straight lines in
+    longitude/latitude. An affine map keeps those edges straight (a transverse Mercator
+    bends them by fractions of a millimetre, enough to open slivers between neighbours
+    that share an edge), and at the scale of a community (a few km) its lengths and areas
+    are within 0.5 % of UTM's, far inside the editing tolerances.
+    """
+
+    M_PER_DEG_LAT = 110_574.0
+    M_PER_DEG_LON_AT_EQUATOR = 111_320.0
 
     def __init__(self, lon: float, lat: float) -> None:
-        self.crs = utm_crs(lon, lat)
-        self._fwd = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
-        self._inv = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        self.lon0 = lon
+        self.lat0 = lat
+        self.kx = self.M_PER_DEG_LON_AT_EQUATOR * math.cos(math.radians(lat))
+        self.ky = self.M_PER_DEG_LAT
 
     @classmethod
     def around(cls, geom: BaseGeometry) -> LocalProjection:
@@ -33,10 +44,10 @@ class LocalProjection:
         return cls(c.x, c.y)
 
     def to_metric(self, geom: G) -> G:
-        return shapely.transform(geom, lambda xy: _apply(self._fwd, xy))
+        return shapely.transform(geom, self._forward)
 
     def to_lonlat(self, geom: G) -> G:
-        return shapely.transform(geom, lambda xy: _apply(self._inv, xy))
+        return shapely.transform(geom, self._inverse)
 
     def geojson(self, geom: BaseGeometry) -> dict[str, Any]:
         """GeoJSON (EPSG:4326) of a metric geometry."""
@@ -45,7 +56,8 @@ class LocalProjection:
     def from_geojson(self, data: dict[str, Any]) -> BaseGeometry:
         return self.to_metric(shape(data))
 
+    def _forward(self, xy: np.ndarray) -> np.ndarray:
+        return np.column_stack([(xy[:, 0] - self.lon0) * self.kx, (xy[:, 1] - self.lat0) * self.ky])
 
-def _apply(transformer: Transformer, xy: np.ndarray) -> np.ndarray:
-    x, y = transformer.transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([x, y])
+    def _inverse(self, xy: np.ndarray) -> np.ndarray:
+        return np.column_stack([xy[:, 0] / self.kx + self.lon0, xy[:, 1] / self.ky + self.lat0])

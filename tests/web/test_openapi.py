@@ -114,6 +114,7 @@ def _known_ids(world: World) -> dict[str, list[int]]:
         "community_id": sorted(world.communities.values()),
         "cell_id": sorted(world.cells.values()),
         "point_id": sorted(world.service_points.values()),
+        "change_id": [1, 2],
     }
 
 

@@ -15,31 +15,17 @@ from gridapp.core.vocab import ROLE_LABELS, Role
 from gridapp.extensions import csrf, db
 from gridapp.services import features
 from gridapp.web.api import schemas as s
+from gridapp.web.common import ID, doc_errors, query_args
 
 bp = Blueprint("api", __name__, url_prefix="/api", description="网格 GIS 数据接口")
 
 
-# Row ids are PostgreSQL integers: a larger id matches no route (404), never reaches the database.
-ID = "int(min=1, max=2147483647)"
-
-
 def _doc_errors(*extra: int) -> Any:
-    """Document the JSON error bodies a route can answer with (401 for every route)."""
-
-    def wrap(func: Any) -> Any:
-        for status in sorted({401, *extra}):
-            func = bp.alt_response(status, schema=s.ApiError, description=_ERROR_TEXT[status])(func)
-        return func
-
-    return wrap
+    return doc_errors(bp, *extra)
 
 
 def _query(schema: type[Schema]) -> Any:
-    """Parse query arguments; a value the schema refuses is a 400 (the app's JSON error)."""
-    return bp.arguments(schema, location="query", as_kwargs=True, error_status_code=400)
-
-
-_ERROR_TEXT = {400: "参数错误", 401: "未登录", 403: "无权访问", 404: "未找到"}
+    return query_args(bp, schema)
 
 
 def _json(body: dict[str, Any]) -> Response:

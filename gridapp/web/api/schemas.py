@@ -125,11 +125,3 @@ class MeSchema(Schema):
         allow_none=True,
         metadata={"description": "可见网格的范围 [最小经度, 最小纬度, 最大经度, 最大纬度]"},
     )
-
-
-class ApiError(Schema):
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
-    message = fields.String(required=True, metadata={"description": "中文错误说明"})
-    errors = fields.Dict()
-    geometry = fields.Dict()

@@ -1,0 +1,346 @@
+"""Split, merge, draw, rename, revert and history: each builds a ChangeRequest for
+``editing.apply_change`` (so every operation is validated and written the same way)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from geoalchemy2.shape import to_shape
+from shapely.geometry import LineString, mapping
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select
+
+from gridapp.core.errors import (
+    BadRequest,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    StaleVersion,
+)
+from gridapp.core.partition import BuildingInfo, Key, clip_to_free_space, merge_cells, split_cell
+from gridapp.core.projection import LocalProjection
+from gridapp.extensions import db
+from gridapp.models import Building, CellChange, CellHistory, Community, GridCell, User
+from gridapp.services import scope
+from gridapp.services.editing import (
+    CellInput,
+    ChangeRequest,
+    ChangeResult,
+    apply_change,
+    cell_feature,
+    require_editor,
+    tolerances,
+)
+
+
+def _cell(cell_id: int) -> GridCell:
+    cell = db.session.get(GridCell, cell_id)
+    if cell is None:
+        raise NotFound(f"未找到编号为 {cell_id} 的网格")
+    return cell
+
+
+def _check_version(cell: GridCell, version: int) -> None:
+    if cell.version != version:
+        raise StaleVersion(
+            f"保存冲突：{cell.name}({cell.code}) 已被他人修改，请查看对方的版本后重新编辑",
+            cells=[
+                {
+                    "id": cell.id,
+                    "your_version": version,
+                    "current_version": cell.version,
+                    "current": cell_feature(cell),
+                    "yours": None,
+                }
+            ],
+        )
+
+
+def _with_lonlat_errors(proj: LocalProjection, func_: Any, *args: Any) -> Any:
+    try:
+        return func_(*args)
+    except DomainError as err:
+        if err.shape is not None and err.geometry is None:
+            err.geometry = proj.geojson(err.shape)
+        raise
+
+
+def split(
+    user: User,
+    cell_id: int,
+    version: int,
+    line: BaseGeometry,
+    *,
+    names: list[str] | None = None,
+    assignments_to: int | None = None,
+    override_reason: str = "",
+    dry_run: bool = False,
+) -> ChangeResult:
+    """Cut a cell along a line. The part holding the most households keeps the cell (its
+    code and assignments); the others become new cells with the next free codes."""
+    require_editor(user)
+    cell = _cell(cell_id)
+    _check_version(cell, version)
+    if not isinstance(line, LineString):
+        raise BadRequest("分割线应为 GeoJSON LineString")
+    community = db.session.get(Community, cell.community_id)
+    assert community is not None
+    proj = LocalProjection.around(to_shape(community.geom))
+    rows = db.session.execute(
+        select(Building.id, func.ST_AsBinary(Building.geom), Building.households).where(
+            Building.cell_id == cell.id
+        )
+    ).all()
+    buildings = [BuildingInfo(r[0], proj.to_metric(shapely.from_wkb(r[1])), r[2]) for r in rows]
+    parts = _with_lonlat_errors(
+        proj,
+        split_cell,
+        proj.to_metric(to_shape(cell.geom)),
+        proj.to_metric(line),
+        buildings,
+    )
+
+    def households(part: BaseGeometry) -> int:
+        return sum(b.households for b in buildings if part.contains(b.geom.representative_point()))
+
+    order = sorted(range(len(parts)), key=lambda i: (-households(parts[i]), -parts[i].area))
+    names = names or []
+    inputs = [CellInput(id=cell.id, version=version, geometry=proj.to_lonlat(parts[order[0]]))]
+    for n, i in enumerate(order[1:], start=1):
+        name = names[n] if n < len(names) and names[n] else f"{cell.name}-{n + 1}"
+        inputs.append(CellInput(key=f"new-{n}", name=name, geometry=proj.to_lonlat(parts[i])))
+    if names and names[0]:
+        inputs[0].name = names[0]
+    target: dict[int, Key] = {}
+    if assignments_to is not None:
+        if not 0 <= assignments_to < len(inputs):
+            raise BadRequest("assignments_to 应为分割后部分的序号（0 为保留原编码的部分）")
+        target[cell.id] = inputs[assignments_to].ref
+    return apply_change(
+        user,
+        ChangeRequest(
+            op="split",
+            community_id=cell.community_id,
+            cells=inputs,
+            override_reason=override_reason,
+            dry_run=dry_run,
+            assignments_to=target,
+            summary=f"分割 {cell.name}({cell.code}) 为 {len(parts)} 个网格",
+        ),
+    )
+
+
+def merge(
+    user: User,
+    cells: list[tuple[int, int]],
+    *,
+    keep: int | None = None,
+    name: str | None = None,
+    dry_run: bool = False,
+) -> ChangeResult:
+    """Merge adjacent cells of one community. The cell with the most households (or
+    ``keep``) survives with its code; the others are deleted, their assignments move to it."""
+    require_editor(user)
+    if len(cells) < 2:
+        raise BadRequest("合并至少需要两个网格")
+    rows = [_cell(cell_id) for cell_id, _ in cells]
+    if len({c.id for c in rows}) != len(rows):
+        raise BadRequest("同一网格在合并中出现了多次")
+    for cell, (_, version) in zip(rows, cells, strict=True):
+        _check_version(cell, version)
+    if len({c.community_id for c in rows}) != 1:
+        raise BadRequest("只能合并同一社区内的网格")
+    community = db.session.get(Community, rows[0].community_id)
+    assert community is not None
+    proj = LocalProjection.around(to_shape(community.geom))
+    labels = {c.id: f"{c.name}({c.code})" for c in rows}
+    merged = _with_lonlat_errors(
+        proj,
+        merge_cells,
+        {c.id: proj.to_metric(to_shape(c.geom)) for c in rows},
+        labels,
+        tolerances(),
+    )
+    survivor = keep if keep is not None else max(rows, key=lambda c: (c.households, -c.id)).id
+    if survivor not in labels:
+        raise BadRequest("keep 必须是参与合并的网格之一")
+    versions = dict(cells)
+    inputs = [
+        CellInput(
+            id=c.id,
+            version=versions[c.id],
+            geometry=proj.to_lonlat(merged) if c.id == survivor else None,
+            delete=c.id != survivor,
+            name=name if c.id == survivor else None,
+        )
+        for c in rows
+    ]
+    return apply_change(
+        user,
+        ChangeRequest(
+            op="merge",
+            community_id=community.id,
+            cells=inputs,
+            dry_run=dry_run,
+            summary="合并 " + "、".join(labels.values()),
+        ),
+    )
+
+
+def create(
+    user: User,
+    community_id: int,
+    name: str,
+    geometry: BaseGeometry,
+    *,
+    dry_run: bool = False,
+) -> tuple[ChangeResult, list[int]]:
+    """Draw a new cell: it is clipped to the community's free space. Returns the result and
+    the ids of the cells the drawing overlapped (they keep their area)."""
+    require_editor(user)
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise NotFound(f"未找到编号为 {community_id} 的社区")
+    proj = LocalProjection.around(to_shape(community.geom))
+    drawn = proj.to_metric(geometry)
+    rows = db.session.scalars(
+        select(GridCell).where(
+            GridCell.community_id == community.id,
+            func.ST_Intersects(
+                GridCell.geom, func.ST_GeomFromText(shapely.box(*geometry.bounds).wkt, 4326)
+            ),
+        )
+    ).all()
+    clipped, overlapped = _with_lonlat_errors(
+        proj,
+        clip_to_free_space,
+        drawn,
+        proj.to_metric(to_shape(community.geom)),
+        {c.id: proj.to_metric(to_shape(c.geom)) for c in rows},
+        tolerances(),
+    )
+    result = apply_change(
+        user,
+        ChangeRequest(
+            op="create",
+            community_id=community.id,
+            cells=[CellInput(key="new-1", name=name, geometry=proj.to_lonlat(clipped))],
+            dry_run=dry_run,
+            takes_free_space=True,
+            summary=f"新建网格 {name}",
+        ),
+    )
+    return result, [int(k) for k in overlapped]
+
+
+def rename(user: User, cell_id: int, version: int, name: str) -> ChangeResult:
+    require_editor(user)
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise BadRequest("网格名称不能为空，且不超过 100 个字")
+    cell = _cell(cell_id)
+    return apply_change(
+        user,
+        ChangeRequest(
+            op="attributes",
+            community_id=cell.community_id,
+            cells=[CellInput(id=cell.id, version=version, name=name)],
+            summary=f"{cell.name} 更名为 {name}",
+        ),
+    )
+
+
+def revert(user: User, change_id: int, *, dry_run: bool = False) -> ChangeResult:
+    """Undo a change: every cell it touched goes back to its geometry before the change.
+    Refused (409) when a cell was changed again afterwards."""
+    require_editor(user)
+    change = db.session.get(CellChange, change_id)
+    if change is None:
+        raise NotFound(f"未找到编号为 {change_id} 的修改记录")
+    inputs: list[CellInput] = []
+    later: list[str] = []
+    for h in change.cells:
+        if h.geom_after is not None:  # the cell exists after the change: restore or delete it
+            cell = db.session.get(GridCell, h.cell_id) if h.cell_id is not None else None
+            if cell is None or cell.version != h.version_after:
+                later.append(h.cell_code)
+                continue
+            if h.geom_before is None:
+                inputs.append(CellInput(id=cell.id, version=cell.version, delete=True))
+            else:
+                inputs.append(
+                    CellInput(
+                        id=cell.id,
+                        version=cell.version,
+                        geometry=to_shape(h.geom_before),
+                        name=h.name_before or None,
+                    )
+                )
+        else:  # the change deleted it: bring it back under its old code
+            assert h.geom_before is not None  # CHECK: a history row has before or after
+            taken = db.session.scalar(select(GridCell.id).where(GridCell.code == h.cell_code))
+            if taken is not None:
+                later.append(h.cell_code)
+                continue
+            inputs.append(
+                CellInput(
+                    key=f"restore-{h.cell_code}",
+                    code=h.cell_code,
+                    name=h.name_before,
+                    geometry=to_shape(h.geom_before),
+                )
+            )
+    if later:
+        raise Conflict(
+            f"不能撤销：网格 {'、'.join(later)} 在这次修改之后又被修改过，请先撤销之后的修改",
+            cells=later,
+        )
+    return apply_change(
+        user,
+        ChangeRequest(
+            op="revert",
+            community_id=change.community_id,
+            cells=inputs,
+            dry_run=dry_run,
+            takes_free_space=True,
+            reverts_change_id=change.id,
+            summary=f"撤销修改 #{change.id}（{change.summary}）",
+        ),
+    )
+
+
+def history(user: User, cell_id: int) -> list[dict[str, Any]]:
+    cell = _cell(cell_id)
+    visible = db.session.scalar(scope.visible_cell_ids(user).where(GridCell.id == cell_id))
+    if visible is None:
+        raise Forbidden(f"您无权查看网格 {cell.code} 的修改记录")
+    rows = db.session.execute(
+        select(CellHistory, CellChange)
+        .join(CellChange, CellChange.id == CellHistory.change_id)
+        .where(CellHistory.cell_code == cell.code)
+        .order_by(CellChange.created_at.desc(), CellChange.id.desc())
+    ).all()
+    return [_history_entry(h, c) for h, c in rows]
+
+
+def _history_entry(h: CellHistory, c: CellChange) -> dict[str, Any]:
+    return {
+        "change_id": c.id,
+        "op": c.op,
+        "summary": c.summary,
+        "user": c.user_name,
+        "at": c.created_at.isoformat(),
+        "override_reason": c.override_reason,
+        "reverts_change_id": c.reverts_change_id,
+        "cell_code": h.cell_code,
+        "version_before": h.version_before,
+        "version_after": h.version_after,
+        "area_before_m2": h.area_before_m2,
+        "area_after_m2": h.area_after_m2,
+        "households_before": h.households_before,
+        "households_after": h.households_after,
+        "geometry_before": None if h.geom_before is None else mapping(to_shape(h.geom_before)),
+        "geometry_after": None if h.geom_after is None else mapping(to_shape(h.geom_after)),
+    }

@@ -1,0 +1,621 @@
+"""Saving cell edits: one transaction per save, validated by the partition core.
+
+A save (``apply_change``) names the cells it changes, each with the version it edited.
+In one transaction it takes an advisory lock on the community (shared for edits that
+only move area between the cells they name, exclusive for edits that may take free
+space), locks the changed cells and their neighbours ``FOR UPDATE`` in id order, checks
+versions, validates the new partition locally, and writes cells (conditional
+``UPDATE … WHERE version = :v``), buildings, assignments and history. A dry run does
+everything but the writes and returns the change-impact preview.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import shapely
+from geoalchemy2.shape import from_shape, to_shape
+from shapely.geometry import MultiPolygon, mapping
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import CursorResult, func, select, text, update
+
+from gridapp.core import codes
+from gridapp.core.errors import BadRequest, DomainError, Forbidden, NotFound, StaleVersion
+from gridapp.core.partition import BuildingInfo, Key, Tolerances, validate_change
+from gridapp.core.projection import LocalProjection
+from gridapp.core.vocab import Role
+from gridapp.extensions import db
+from gridapp.models import (
+    Building,
+    CellAssignment,
+    CellChange,
+    CellHistory,
+    Community,
+    GridCell,
+    User,
+)
+from gridapp.services import scope
+
+EDIT_ROLES = {Role.ADMIN.value, Role.GRID_MANAGER.value}
+LOCK_NAMESPACE = 7001  # pg advisory lock key space for "community edits"
+PAD_DEG = 2e-5  # ~2 m: neighbours are cells within this of the changed area
+
+
+@dataclass
+class CellInput:
+    """One cell of a save: an existing cell (``id`` + ``version``) or a new one (``key``)."""
+
+    id: int | None = None
+    version: int | None = None
+    key: str | None = None
+    name: str | None = None
+    geometry: BaseGeometry | None = None  # EPSG:4326; None = keep (or delete if ``delete``)
+    delete: bool = False
+    code: str | None = None  # a new cell taking back its old code (revert of a delete)
+
+    @property
+    def ref(self) -> Key:
+        return self.id if self.id is not None else str(self.key)
+
+
+@dataclass
+class ChangeRequest:
+    op: str
+    community_id: int
+    cells: list[CellInput]
+    override_reason: str = ""
+    dry_run: bool = False
+    reverts_change_id: int | None = None
+    summary: str = ""
+    # assignments of cells that are split or deleted go here (cell id → new owner key/id)
+    assignments_to: dict[int, Key] = field(default_factory=dict)
+    takes_free_space: bool = False  # create / revert / proposal
+
+
+@dataclass
+class ChangeResult:
+    change_id: int | None
+    cells: list[dict[str, Any]]
+    impact: dict[str, Any]
+
+
+def tolerances() -> Tolerances:
+    from flask import current_app
+
+    return Tolerances(
+        inside_m=float(current_app.config.get("EDIT_INSIDE_TOLERANCE_M", 0.5)),
+        snap_m=float(current_app.config.get("EDIT_SNAP_TOLERANCE_M", 0.5)),
+    )
+
+
+def require_editor(user: User) -> None:
+    if user.role not in EDIT_ROLES:
+        raise Forbidden("只有网格管理员和系统管理员可以编辑网格")
+
+
+def _editable_cells(user: User, ids: list[int]) -> None:
+    if user.role == Role.ADMIN.value or not ids:
+        return
+    visible = set(db.session.scalars(scope.visible_cell_ids(user).where(GridCell.id.in_(ids))))
+    outside = sorted(set(ids) - visible)
+    if outside:
+        raise Forbidden(f"网格 {outside} 不在您的管辖范围内，不能编辑")
+
+
+def _editable_community(user: User, community_id: int) -> None:
+    if user.role == Role.ADMIN.value:
+        return
+    allowed = db.session.scalar(
+        scope.visible_community_ids(user).where(Community.id == community_id)
+    )
+    scoped_cells_only = all(s.cell_id is not None for s in user.scopes)
+    if allowed is None or scoped_cells_only:
+        raise Forbidden("该社区不在您的管辖范围内，不能新建或整体调整网格")
+
+
+def cell_feature(cell: GridCell, geom: BaseGeometry | None = None) -> dict[str, Any]:
+    shape = geom if geom is not None else to_shape(cell.geom)
+    return {
+        "type": "Feature",
+        "id": cell.id,
+        "geometry": mapping(shape),
+        "properties": {
+            "id": cell.id,
+            "code": cell.code,
+            "name": cell.name,
+            "community_id": cell.community_id,
+            "households": cell.households,
+            "residents": cell.residents,
+            "version": cell.version,
+        },
+    }
+
+
+def _label(cell: GridCell) -> str:
+    return f"{cell.name}({cell.code})"
+
+
+def apply_change(user: User, req: ChangeRequest) -> ChangeResult:
+    session = db.session
+    try:
+        result = _apply(user, req)
+    except BaseException:
+        session.rollback()
+        raise
+    if req.dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return result
+
+
+def _apply(user: User, req: ChangeRequest) -> ChangeResult:
+    session = db.session
+    require_editor(user)
+    community = session.get(Community, req.community_id)
+    if community is None:
+        raise NotFound(f"未找到编号为 {req.community_id} 的社区")
+    ids = [c.id for c in req.cells if c.id is not None]
+    if len(set(ids)) != len(ids):
+        raise BadRequest("同一网格在一次保存中出现了多次")
+    _editable_cells(user, ids)
+    if req.takes_free_space or any(c.id is None for c in req.cells):
+        _editable_community(user, community.id)
+    for c in req.cells:
+        if c.id is not None and c.version is None:
+            raise BadRequest(f"网格 {c.id} 缺少版本号 version")
+        if c.id is None and (c.geometry is None or c.delete):
+            raise BadRequest("新建网格需要几何图形")
+
+    # community-wide advisory lock: shared for edits among named cells, exclusive when
+    # free space may be taken (two such saves could otherwise both fill the same gap)
+    lock = "pg_advisory_xact_lock" if req.takes_free_space else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {lock}(:ns, :c)"), {"ns": LOCK_NAMESPACE, "c": community.id})
+
+    known = set(
+        session.scalars(
+            select(GridCell.id).where(GridCell.id.in_(ids), GridCell.community_id == community.id)
+        )
+    )
+    if len(known) < len(ids):
+        elsewhere = session.scalars(
+            select(GridCell.code).where(GridCell.id.in_(set(ids) - known))
+        ).all()
+        if elsewhere:
+            raise BadRequest(f"网格 {list(elsewhere)} 不属于社区 {community.name}")
+        raise NotFound(f"未找到编号为 {sorted(set(ids) - known)} 的网格")
+    submitted = [c.geometry for c in req.cells if c.geometry is not None]
+    area_q = select(func.ST_Envelope(func.ST_Collect(GridCell.geom))).where(GridCell.id.in_(ids))
+    envelope_parts = [shapely.box(*g.bounds) for g in submitted]
+    if ids:
+        env = session.scalar(area_q)
+        if env is not None:
+            envelope_parts.append(to_shape(env))
+    if not envelope_parts:
+        raise BadRequest("没有需要保存的修改")
+    envelope = shapely.box(*shapely.union_all(envelope_parts).bounds).buffer(PAD_DEG)
+    env_wkt = from_shape(envelope, srid=4326)
+
+    locked = session.scalars(
+        select(GridCell)
+        .where(
+            GridCell.community_id == community.id,
+            (GridCell.id.in_(ids)) | func.ST_Intersects(GridCell.geom, env_wkt),
+        )
+        .order_by(GridCell.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    by_id = {c.id: c for c in locked}
+    if any(i not in by_id for i in ids):  # deleted between the check and the lock
+        raise StaleVersion("保存冲突：要修改的网格已被他人删除，请刷新后重试")
+    stale = [c for c in req.cells if c.id is not None and by_id[c.id].version != c.version]
+    if stale:
+        raise StaleVersion(
+            "保存冲突："
+            + "、".join(_label(by_id[c.id]) for c in stale if c.id is not None)
+            + " 已被他人修改，请查看对方的版本后重新编辑（您的修改仍保留在编辑器中）",
+            cells=[
+                {
+                    "id": c.id,
+                    "your_version": c.version,
+                    "current_version": by_id[c.id].version,
+                    "current": cell_feature(by_id[c.id]),
+                    "yours": None if c.geometry is None else mapping(c.geometry),
+                }
+                for c in stale
+                if c.id is not None
+            ],
+        )
+
+    proj = LocalProjection.around(to_shape(community.geom))
+    try:
+        return _validate_and_write(user, req, community, by_id, envelope, proj)
+    except DomainError as err:
+        if err.shape is not None and err.geometry is None:
+            err.geometry = proj.geojson(err.shape)
+        raise
+
+
+def _validate_and_write(
+    user: User,
+    req: ChangeRequest,
+    community: Community,
+    by_id: Mapping[int, GridCell],
+    envelope: BaseGeometry,
+    proj: LocalProjection,
+) -> ChangeResult:
+    session = db.session
+    tol = tolerances()
+    changed = {c.ref: c for c in req.cells}
+    metric: dict[int, BaseGeometry] = {
+        i: proj.to_metric(to_shape(c.geom)) for i, c in by_id.items()
+    }
+    before: dict[Key, BaseGeometry | None] = {}
+    after: dict[Key, BaseGeometry | None] = {}
+    labels: dict[Key, str] = {i: _label(c) for i, c in by_id.items()}
+    for ref, c in changed.items():
+        before[ref] = metric[c.id] if c.id is not None else None
+        if c.delete:
+            after[ref] = None
+        elif c.geometry is not None:
+            after[ref] = proj.to_metric(c.geometry)
+        else:
+            after[ref] = before[ref]
+        if c.id is None:
+            labels[ref] = f"新网格“{c.name or ref}”"
+    neighbours: dict[Key, BaseGeometry] = {i: g for i, g in metric.items() if i not in changed}
+
+    rows = session.execute(
+        select(
+            Building.id,
+            func.ST_AsBinary(Building.geom),
+            Building.households,
+            Building.residents,
+            Building.cell_id,
+        ).where(
+            Building.subdistrict_id == community.subdistrict_id,
+            func.ST_Intersects(Building.geom, from_shape(envelope, srid=4326)),
+        )
+    ).all()
+    buildings = [
+        BuildingInfo(r[0], proj.to_metric(shapely.from_wkb(r[1])), r[2], r[3]) for r in rows
+    ]
+    current_owner: dict[int, Key | None] = {r[0]: r[4] for r in rows}
+    allow_cut = bool(req.override_reason.strip())
+    community_metric = proj.to_metric(to_shape(community.geom))
+    check = validate_change(
+        community_metric,
+        before,
+        after,
+        neighbours,
+        buildings,
+        current_owner,
+        labels,
+        tol,
+        allow_building_cut=allow_cut,
+    )
+
+    info = {b.id: b for b in buildings}
+    households: dict[Key, int] = defaultdict(int)
+    residents: dict[Key, int] = defaultdict(int)
+    for bid, key in check.owner.items():
+        if key is not None:
+            households[key] += info[bid].households
+            residents[key] += info[bid].residents
+
+    # assignments of deleted cells (merge) and of split cells follow the rules of the op
+    assignment_moves = _assignment_moves(req, by_id, check.after, households)
+    impact = _impact(req, by_id, labels, before, check, households, info, assignment_moves)
+    after_lonlat = {k: MultiPolygon(proj.to_lonlat(g).geoms) for k, g in check.after.items()}
+    if req.dry_run:
+        preview_cells = [
+            {
+                "type": "Feature",
+                "id": k if isinstance(k, int) else None,
+                "geometry": mapping(g),
+                "properties": {
+                    "key": str(k),
+                    "name": labels.get(k, str(k)),
+                    "households": households[k],
+                    "residents": residents[k],
+                },
+            }
+            for k, g in after_lonlat.items()
+        ]
+        return ChangeResult(None, preview_cells, impact)
+
+    change = CellChange(
+        community_id=community.id,
+        user_id=user.id,
+        user_name=user.display_name,
+        op=req.op,
+        summary=req.summary or impact["summary"],
+        override_reason=req.override_reason.strip() if check.cut_buildings else "",
+        reverts_change_id=req.reverts_change_id,
+    )
+    session.add(change)
+    session.flush()
+
+    new_ids: dict[Key, int] = {}
+    used = _used_seqs(community)
+    out_cells: list[dict[str, Any]] = []
+    for ref, c in changed.items():
+        if c.id is None:
+            if c.code is not None and c.code.startswith(community.code):
+                seq = int(c.code[12:])
+            else:
+                seq = codes.next_free_seq(used)
+            used.add(seq)
+            cell = GridCell(
+                community_id=community.id,
+                code=codes.cell_code(community.code, seq),
+                seq=seq,
+                name=c.name or f"{community.name.removesuffix('社区')}第{seq}网格",
+                households=households[ref],
+                residents=residents[ref],
+                geom=from_shape(after_lonlat[ref], srid=4326),
+            )
+            session.add(cell)
+            session.flush()
+            new_ids[ref] = cell.id
+            _history(change, cell, None, after_lonlat[ref], None, check.after[ref], 0)
+            out_cells.append(cell_feature(cell, after_lonlat[ref]))
+
+    for ref, c in changed.items():
+        if c.id is None or c.delete:
+            continue
+        cell = by_id[c.id]
+        before_ll = to_shape(cell.geom)
+        hh_before = cell.households
+        name_before = cell.name
+        result = session.execute(
+            update(GridCell)
+            .where(GridCell.id == cell.id, GridCell.version == c.version)
+            .values(
+                geom=from_shape(after_lonlat[ref], srid=4326),
+                name=c.name if c.name else GridCell.name,
+                households=households[ref],
+                residents=residents[ref],
+                version=GridCell.version + 1,
+                updated_at=func.now(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if (
+            cast(CursorResult[Any], result).rowcount != 1
+        ):  # belt and braces: the row lock makes this unreachable
+            raise StaleVersion(f"保存冲突：{_label(cell)} 已被他人修改")
+        session.refresh(cell)
+        _history(
+            change,
+            cell,
+            before_ll,
+            after_lonlat[ref],
+            before[ref],
+            check.after[ref],
+            hh_before,
+            name_before=name_before,
+        )
+        out_cells.append(cell_feature(cell, after_lonlat[ref]))
+
+    def resolve(key: Key | None) -> int | None:
+        if key is None:
+            return None
+        return new_ids.get(key, key if isinstance(key, int) else None)
+
+    for move in check.moves:
+        session.execute(
+            update(Building)
+            .where(Building.id == move.building_id)
+            .values(cell_id=resolve(move.to_cell))
+            .execution_options(synchronize_session=False)
+        )
+    for assignment_id, target in assignment_moves.items():
+        _move_assignment(assignment_id, resolve(target), user)
+
+    for ref, c in changed.items():
+        if c.delete and c.id is not None:
+            cell = by_id[c.id]
+            _history(change, cell, to_shape(cell.geom), None, before[ref], None, cell.households)
+            session.delete(cell)
+    session.flush()
+    _refresh_blocks(community.id, envelope)
+    return ChangeResult(change.id, out_cells, impact)
+
+
+def _used_seqs(community: Community) -> set[int]:
+    """Sequence numbers of live cells and of every cell the community ever had."""
+    live = db.session.scalars(select(GridCell.seq).where(GridCell.community_id == community.id))
+    past = db.session.scalars(
+        select(CellHistory.cell_code)
+        .join(CellChange)
+        .where(CellChange.community_id == community.id)
+    )
+    return set(live) | {int(code[12:]) for code in past if code.startswith(community.code)}
+
+
+def _history(
+    change: CellChange,
+    cell: GridCell,
+    before: BaseGeometry | None,
+    after: BaseGeometry | None,
+    before_m: BaseGeometry | None,
+    after_m: BaseGeometry | None,
+    households_before: int,
+    name_before: str | None = None,
+) -> None:
+    db.session.add(
+        CellHistory(
+            change_id=change.id,
+            cell_id=cell.id if after is not None else None,
+            cell_code=cell.code,
+            name_before=(name_before if name_before is not None else cell.name) if before else "",
+            name_after=cell.name if after is not None else "",
+            version_before=None
+            if before is None
+            else (cell.version - 1 if after else cell.version),
+            version_after=cell.version if after is not None else None,
+            area_before_m2=0.0 if before_m is None else round(before_m.area, 1),
+            area_after_m2=0.0 if after_m is None else round(after_m.area, 1),
+            households_before=households_before if before is not None else 0,
+            households_after=cell.households if after is not None else 0,
+            geom_before=None
+            if before is None
+            else from_shape(MultiPolygon(before.geoms), srid=4326),
+            geom_after=None if after is None else from_shape(MultiPolygon(after.geoms), srid=4326),
+        )
+    )
+
+
+def _assignment_moves(
+    req: ChangeRequest,
+    by_id: Mapping[int, GridCell],
+    after: Mapping[Key, BaseGeometry],
+    households: Mapping[Key, int],
+) -> dict[int, Key]:
+    """Assignment id → the cell it moves to: from deleted cells to the survivor with the
+    most households, or wherever the manager chose (``req.assignments_to``)."""
+    deleted = [c.id for c in req.cells if c.delete and c.id is not None]
+    deleted += [i for i in req.assignments_to if i not in deleted]
+    if not deleted:
+        return {}
+    survivors = [k for k in after]
+    rows = db.session.scalars(
+        select(CellAssignment).where(
+            CellAssignment.cell_id.in_(deleted), CellAssignment.ended_at.is_(None)
+        )
+    ).all()
+    moves: dict[int, Key] = {}
+    for a in rows:
+        target = req.assignments_to.get(a.cell_id)
+        if target is None:
+            target = max(survivors, key=lambda k: (households[k], str(k)))
+        if target != a.cell_id:
+            moves[a.id] = target
+    return moves
+
+
+def _move_assignment(assignment_id: int, cell_id: int | None, user: User) -> None:
+    if cell_id is None:
+        return
+    a = db.session.get(CellAssignment, assignment_id)
+    if a is None:
+        return
+    duplicate = db.session.scalar(
+        select(CellAssignment.id).where(
+            CellAssignment.cell_id == cell_id,
+            CellAssignment.kind == a.kind,
+            CellAssignment.ended_at.is_(None),
+            func.coalesce(
+                CellAssignment.party_org_id, CellAssignment.team_id, CellAssignment.user_id
+            )
+            == (a.party_org_id or a.team_id or a.user_id),
+        )
+    )
+    a.ended_at = func.now()
+    db.session.flush()
+    if duplicate is None:
+        db.session.add(
+            CellAssignment(
+                cell_id=cell_id,
+                kind=a.kind,
+                party_org_id=a.party_org_id,
+                team_id=a.team_id,
+                user_id=a.user_id,
+                assigned_by=user.id,
+            )
+        )
+
+
+def _refresh_blocks(community_id: int, envelope: BaseGeometry) -> None:
+    db.session.execute(
+        text(
+            "UPDATE blocks b SET cell_id = ("
+            " SELECT c.id FROM grid_cells c WHERE c.community_id = b.community_id"
+            " AND ST_Intersects(c.geom, b.geom)"
+            " ORDER BY ST_Area(ST_Intersection(c.geom, b.geom)) DESC, c.id LIMIT 1)"
+            " WHERE b.community_id = :c AND ST_Intersects(b.geom, ST_GeomFromText(:env, 4326))"
+        ),
+        {"c": community_id, "env": envelope.wkt},
+    )
+
+
+def _impact(
+    req: ChangeRequest,
+    by_id: Mapping[int, GridCell],
+    labels: Mapping[Key, str],
+    before: Mapping[Key, BaseGeometry | None],
+    check: Any,
+    households: Mapping[Key, int],
+    info: Mapping[int, BuildingInfo],
+    assignment_moves: Mapping[int, Key],
+) -> dict[str, Any]:
+    """What moves between cells: buildings, households, residents, assignments."""
+    transfers: dict[tuple[str, str], dict[str, Any]] = {}
+    for m in check.moves:
+        k = (str(m.from_cell), str(m.to_cell))
+        t = transfers.setdefault(
+            k,
+            {
+                "from_cell": None if m.from_cell is None else str(m.from_cell),
+                "from_label": labels.get(m.from_cell, "（无）")
+                if m.from_cell is not None
+                else "（无）",
+                "to_cell": None if m.to_cell is None else str(m.to_cell),
+                "to_label": labels.get(m.to_cell, "（无）") if m.to_cell is not None else "（无）",
+                "buildings": [],
+                "households": 0,
+                "residents": 0,
+            },
+        )
+        t["buildings"].append(m.building_id)
+        t["households"] += info[m.building_id].households
+        t["residents"] += info[m.building_id].residents
+    assignments = []
+    if assignment_moves:
+        rows = db.session.scalars(
+            select(CellAssignment).where(CellAssignment.id.in_(list(assignment_moves)))
+        ).all()
+        for a in rows:
+            assignments.append(
+                {
+                    "assignment_id": a.id,
+                    "kind": a.kind,
+                    "from_cell": str(a.cell_id),
+                    "from_label": labels.get(a.cell_id, str(a.cell_id)),
+                    "to_cell": str(assignment_moves[a.id]),
+                    "to_label": labels.get(assignment_moves[a.id], str(assignment_moves[a.id])),
+                }
+            )
+    cells = []
+    for ref in [*before, *[k for k in check.after if k not in before]]:
+        b = before.get(ref)
+        a = check.after.get(ref)
+        existing = by_id.get(ref) if isinstance(ref, int) else None
+        cells.append(
+            {
+                "cell": str(ref),
+                "label": labels.get(ref, str(ref)),
+                "area_before_m2": 0.0 if b is None else round(b.area, 1),
+                "area_after_m2": 0.0 if a is None else round(a.area, 1),
+                "households_before": 0 if existing is None else existing.households,
+                "households_after": households.get(ref, 0) if a is not None else 0,
+            }
+        )
+    moved_hh = sum(t["households"] for t in transfers.values())
+    summary = (
+        f"{len(check.moves)} 栋建筑、{moved_hh} 户改变所属网格"
+        if check.moves
+        else "没有建筑改变所属网格"
+    )
+    return {
+        "summary": summary,
+        "transfers": list(transfers.values()),
+        "assignments": assignments,
+        "cells": cells,
+        "cut_buildings": check.cut_buildings,
+    }

@@ -1,0 +1,74 @@
+"""Pieces the blueprints share: OpenAPI error docs, argument parsing, GeoJSON input."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from gridapp.core.errors import BadRequest
+
+# Row ids are PostgreSQL integers: a larger id matches no route (404), never reaches the database.
+ID = "int(min=1, max=2147483647)"
+
+ERROR_TEXT = {
+    400: "参数错误",
+    401: "未登录",
+    403: "无权访问",
+    404: "未找到",
+    409: "版本冲突（他人已修改）",
+    422: "数据校验未通过（返回出错的几何）",
+}
+
+
+class ApiError(Schema):
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True, metadata={"description": "中文错误说明"})
+    errors = fields.Raw(metadata={"description": "细节：出错的网格、建议并入的网格等"})
+    geometry = fields.Dict(metadata={"description": "出错的几何 (GeoJSON, EPSG:4326)"})
+
+
+def doc_errors(bp: Blueprint, *extra: int) -> Any:
+    """Document the JSON error bodies a route can answer with (401 for every route)."""
+
+    def wrap(func: Any) -> Any:
+        for status in sorted({401, *extra}):
+            func = bp.alt_response(status, schema=ApiError, description=ERROR_TEXT[status])(func)
+        return func
+
+    return wrap
+
+
+def query_args(bp: Blueprint, schema: type[Schema]) -> Any:
+    """Parse query arguments; a value the schema refuses is a 400 (the app's JSON error)."""
+    return bp.arguments(schema, location="query", as_kwargs=True, error_status_code=400)
+
+
+def json_body(bp: Blueprint, schema: type[Schema]) -> Any:
+    """Parse a JSON body; a body the schema refuses is a 400 (the app's JSON error)."""
+    return bp.arguments(schema, location="json", error_status_code=400)
+
+
+def lonlat_geometry(data: Any, what: str, types: tuple[str, ...]) -> BaseGeometry:
+    """A GeoJSON geometry in EPSG:4326, or a Chinese 400 error saying what is wrong."""
+    if not isinstance(data, dict) or data.get("type") not in types:
+        raise BadRequest(f"{what}应为 GeoJSON {' 或 '.join(types)}")
+    try:
+        geom = shape(data)
+    except Exception as err:  # shapely raises several kinds on malformed input
+        raise BadRequest(f"{what}的 GeoJSON 格式错误：{err}") from None
+    if geom.is_empty:
+        raise BadRequest(f"{what}为空")
+    xmin, ymin, xmax, ymax = geom.bounds
+    if not all(math.isfinite(v) for v in geom.bounds):
+        raise BadRequest(f"{what}的坐标不是有限数值")
+    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
+        raise BadRequest(
+            f"{what}的坐标超出经纬度范围：请使用 EPSG:4326 经纬度坐标（经度在前），而不是投影坐标"
+        )
+    return geom
