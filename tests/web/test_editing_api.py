@@ -400,3 +400,70 @@ def test_drawing_in_a_fully_covered_community_is_refused(
         },
     )
     assert response.status_code == 422 and "没有空闲区域" in response.json["message"]
+
+
+def _assign_branch(world: World, client: FlaskClient, cell_key: str) -> int:
+    from gridapp.extensions import db
+    from gridapp.models import CellAssignment, PartyOrg
+
+    with client.application.app_context():
+        org = PartyOrg(
+            subdistrict_id=world.subdistricts["A"], level="branch", name=f"{cell_key}党支部"
+        )
+        db.session.add(org)
+        db.session.flush()
+        db.session.add(
+            CellAssignment(cell_id=world.cells[cell_key], kind="party_org", party_org_id=org.id)
+        )
+        db.session.commit()
+        return org.id
+
+
+def _active_assignments(client: FlaskClient, org_id: int) -> list[int]:
+    from sqlalchemy import select
+
+    from gridapp.extensions import db
+    from gridapp.models import CellAssignment
+
+    with client.application.app_context():
+        return list(
+            db.session.scalars(
+                select(CellAssignment.cell_id).where(
+                    CellAssignment.party_org_id == org_id, CellAssignment.ended_at.is_(None)
+                )
+            )
+        )
+
+
+def test_merge_moves_the_deleted_cells_assignments_to_the_survivor(
+    as_manager: FlaskClient, world: World, db_session: None
+) -> None:
+    org = _assign_branch(world, as_manager, "A1N")
+    body = {
+        "cells": [
+            {"id": world.cells["A1N"], "version": 1},
+            {"id": world.cells["A1S"], "version": 1},
+        ],
+        "dry_run": True,
+    }
+    preview = as_manager.post("/api/cells/merge", json=body).json
+    [moved] = preview["impact"]["assignments"]
+    assert moved["kind"] == "party_org" and moved["to_cell"] == str(world.cells["A1S"])
+    assert _active_assignments(as_manager, org) == [world.cells["A1N"]]  # preview wrote nothing
+    body["dry_run"] = False
+    assert as_manager.post("/api/cells/merge", json=body).status_code == 200
+    assert _active_assignments(as_manager, org) == [world.cells["A1S"]]
+
+
+def test_split_assignments_stay_with_the_larger_part_unless_the_manager_moves_them(
+    as_manager: FlaskClient, world: World, db_session: None
+) -> None:
+    org = _assign_branch(world, as_manager, "A1N")
+    line = {"type": "LineString", "coordinates": [[116.403, 39.904], [116.403, 39.911]]}
+    url = f"/api/cells/{world.cells['A1N']}/split"
+    default = as_manager.post(url, json={"version": 1, "line": line, "dry_run": True}).json
+    assert default["impact"]["assignments"] == []  # stays on the part with the building
+    moved = as_manager.post(url, json={"version": 1, "line": line, "assignments_to": 1})
+    assert moved.status_code == 200, moved.json
+    new_cell = next(f["id"] for f in moved.json["cells"] if f["id"] != world.cells["A1N"])
+    assert _active_assignments(as_manager, org) == [new_cell]
