@@ -6,12 +6,14 @@ from gridapp.models.history import CellChange, CellHistory
 from gridapp.models.organisation import (
     CellAssignment,
     Member,
+    MemberRegistration,
     PartyOrg,
     TeamMember,
     VolunteerTeam,
 )
 from gridapp.models.service import ServicePoint
 from gridapp.models.users import User, UserScope
+from gridapp.models.zones import Unit, Zone, ZonePart
 
 __all__ = [
     "Base",
@@ -23,12 +25,16 @@ __all__ = [
     "Community",
     "GridCell",
     "Member",
+    "MemberRegistration",
     "PartyOrg",
     "ServicePoint",
     "StreetEdge",
     "Subdistrict",
     "TeamMember",
+    "Unit",
     "User",
     "UserScope",
     "VolunteerTeam",
+    "Zone",
+    "ZonePart",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     UniqueConstraint,
     text,
@@ -57,6 +58,7 @@ class Member(Base):
     __table_args__ = (
         one_of("status", MemberStatus, "status_known"),
         CheckConstraint("gender IN ('男', '女')", name="gender_known"),
+        CheckConstraint("hub_households BETWEEN 0 AND 100", name="hub_households_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +76,33 @@ class Member(Base):
         ForeignKey("buildings.id", ondelete="SET NULL")
     )
     home: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326), nullable=True)
+    # 党员中心户: this member's home serves ``hub_households`` neighbouring households
+    is_hub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    hub_households: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # 党员责任区: the small area this member answers for
+    responsibility_area: Mapped[WKBElement | None] = mapped_column(
+        Geometry("POLYGON", srid=4326, spatial_index=False), nullable=True
+    )
+
+
+class MemberRegistration(Base):
+    """在职党员到社区报到: an in-post member registers where they live, in a cell and a team."""
+
+    __tablename__ = "member_registrations"
+    __table_args__ = (UniqueConstraint("member_id", "community_id", name="uq_member_registration"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
+    cell_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grid_cells.id", ondelete="SET NULL"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("volunteer_teams.id", ondelete="SET NULL")
+    )
+    registered_at: Mapped[datetime] = created_at()
 
 
 class VolunteerTeam(Base):
