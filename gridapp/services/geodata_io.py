@@ -19,11 +19,21 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from gridapp.core.geodemo.pipeline import SubdistrictResult
 
 GPKG = "subdistrict.gpkg"
-LAYERS = ("subdistrict", "communities", "cells", "blocks", "buildings", "streets", "service_points")
+LAYERS = (
+    "subdistrict",
+    "communities",
+    "cells",
+    "blocks",
+    "buildings",
+    "streets",
+    "service_points",
+    "units",
+)
 
 
 def _frame(rows: list[dict[str, Any]], crs: str) -> gpd.GeoDataFrame:
@@ -105,8 +115,23 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
                 }
                 for s in result.service_points
             ],
+            "units": [
+                {
+                    "kind": u.kind,
+                    "name": u.name,
+                    "building_ref": u.building_ref,
+                    "resources": json.dumps(u.resources, ensure_ascii=False),
+                    "zone": u.zone,
+                    "org_key": u.org_key,
+                    "service_point": u.service_point,
+                    "geometry": u.geom,
+                }
+                for u in result.work.units
+            ],
         }
         for name in LAYERS:
+            if not layers[name]:
+                continue  # an empty layer is simply absent (read back as empty)
             _frame(layers[name], result.crs).to_file(
                 tmp / GPKG, layer=name, driver="GPKG", engine="pyogrio"
             )
@@ -114,6 +139,9 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
             "orgs": [asdict(o) for o in result.orgs],
             "members": [asdict(m) for m in result.members],
             "teams": [asdict(t) for t in result.teams],
+            "assignments": [asdict(a) for a in result.work.assignments],
+            "workers": [asdict(w) for w in result.work.workers],
+            "zones": [asdict(z) for z in result.work.zones],
         }
         (tmp / "organisation.json").write_text(
             json.dumps(organisation, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -149,8 +177,12 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
 def read_layers(folder: Path) -> dict[str, gpd.GeoDataFrame]:
     path = Path(folder) / GPKG
+    present = {str(name) for name, _type in pyogrio.list_layers(path)}
     frames = {}
     for name in LAYERS:
+        if name not in present:
+            frames[name] = gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
+            continue
         frame = gpd.read_file(path, layer=name, engine="pyogrio")
         if frame.crs is None or frame.crs.to_epsg() != 4326:
             raise ValueError(f"{path} 图层 {name} 的坐标系应为 EPSG:4326，实际为 {frame.crs}")

@@ -7,7 +7,9 @@ subdistrict); loading a changed folder replaces that subdistrict as a whole.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +20,27 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, insert, select, update
 
 from gridapp.core import codes
+from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import (
     Block,
     Building,
+    CellAssignment,
     Community,
     GridCell,
     Member,
+    MemberRegistration,
     PartyOrg,
     ServicePoint,
     StreetEdge,
     Subdistrict,
     TeamMember,
+    Unit,
+    User,
+    UserScope,
     VolunteerTeam,
+    Zone,
+    ZonePart,
 )
 from gridapp.services.geodata_io import read_layers, read_meta, read_organisation
 
@@ -183,11 +193,22 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
             }
             for r in layers["service_points"].itertuples()
         ]
+        point_ids: list[int] = []
         if point_rows:
-            session.execute(insert(ServicePoint), point_rows)
+            inserted = session.execute(
+                insert(ServicePoint).returning(ServicePoint.id, sort_by_parameter_order=True),
+                point_rows,
+            )
+            point_ids = list(inserted.scalars())
 
         say("  导入党组织、党员与志愿服务队")
-        _load_people(sub.id, organisation, community_id, building_id)
+        org_id, team_ids = _load_people(sub.id, organisation, community_id, cell_id, building_id)
+        _load_grid_work(
+            sub.id,
+            organisation,
+            layers["units"],
+            Ids(community_id, cell_id, building_id, org_id, team_ids, point_ids),
+        )
         session.commit()
     except Exception:
         session.rollback()
@@ -204,8 +225,11 @@ def _load_people(
     subdistrict_id: int,
     organisation: dict[str, list[dict[str, Any]]],
     community_id: dict[str, int],
+    cell_id: dict[str, int],
     building_id: dict[str, int],
-) -> None:
+) -> tuple[dict[str, int], list[int]]:
+    """Orgs, members, teams and registrations; returns the ids of the orgs (by key) and
+    the teams (in file order)."""
     session = db.session
     org_id: dict[str, int] = {}
     for org in organisation["orgs"]:  # parents come before their children
@@ -237,11 +261,14 @@ def _load_people(
                     "phone": m["phone"],
                     "status": m["status"],
                     "home_building_id": building_id.get(m["home_building_ref"]),
+                    "is_hub": bool(m.get("is_hub", False)),
+                    "hub_households": int(m.get("hub_households", 0)),
                 }
                 for m in organisation["members"]
             ],
         )
         member_ids = list(result.scalars())
+    team_ids: list[int] = []
     for team in organisation["teams"]:
         team_row = VolunteerTeam(
             subdistrict_id=subdistrict_id,
@@ -259,6 +286,19 @@ def _load_people(
             for name, phone, captain, index in team["people"]
         ]
         session.add(team_row)
+        session.flush()
+        team_ids.append(team_row.id)
+    for m, mid in zip(organisation["members"], member_ids, strict=True):
+        if m.get("registered_cell"):
+            team_index = int(m.get("registered_team", -1))
+            session.add(
+                MemberRegistration(
+                    member_id=mid,
+                    community_id=community_id[m["registered_cell"][:12]],
+                    cell_id=cell_id.get(m["registered_cell"]),
+                    team_id=team_ids[team_index] if team_index >= 0 else None,
+                )
+            )
     session.flush()
     # members' homes as points, from their buildings
     session.execute(
@@ -270,3 +310,82 @@ def _load_people(
             .scalar_subquery()
         )
     )
+    return org_id, team_ids
+
+
+@dataclass
+class Ids:
+    """Database ids of what was just loaded, by the keys the geodata folder uses."""
+
+    community: dict[str, int]
+    cell: dict[str, int]
+    building: dict[str, int]
+    org: dict[str, int]
+    team: list[int]
+    service_points: list[int]
+
+
+def _load_grid_work(
+    subdistrict_id: int,
+    organisation: dict[str, list[dict[str, Any]]],
+    units: Any,
+    ids: Ids,
+) -> None:
+    """Grid workers (users), cell assignments, zones and units with shared facilities."""
+    session = db.session
+    community_id, cell_id, building_id = ids.community, ids.cell, ids.building
+    worker_id: dict[str, int] = {}
+    for w in organisation.get("workers", []):
+        user = session.scalars(select(User).where(User.username == w["username"])).one_or_none()
+        if user is None:
+            user = User(username=w["username"], role=Role.FIELD_STAFF.value)
+            user.set_password(secrets.token_urlsafe(24))  # no login until a password is set
+            session.add(user)
+        user.display_name = w["name"]
+        user.phone = w["phone"]
+        user.scopes = [UserScope(cell_id=cell_id[c]) for c in w["cells"] if c in cell_id]
+        session.flush()
+        worker_id[w["username"]] = user.id
+    rows = []
+    for a in organisation.get("assignments", []):
+        cell = cell_id.get(a["cell_code"])
+        if cell is None:
+            raise LoadError(f"分配记录中的网格 {a['cell_code']} 不存在")
+        target: dict[str, int | None] = {"party_org_id": None, "team_id": None, "user_id": None}
+        if a["kind"] == "party_org":
+            target["party_org_id"] = ids.org[a["target"]]
+        elif a["kind"] == "team":
+            target["team_id"] = ids.team[int(a["target"])]
+        else:
+            target["user_id"] = worker_id[a["target"]]
+        rows.append({"cell_id": cell, "kind": a["kind"], **target})
+    if rows:
+        session.execute(insert(CellAssignment), rows)
+    zone_ids = []
+    for z in organisation.get("zones", []):
+        zone = Zone(subdistrict_id=subdistrict_id, name=z["name"], committee=z["committee"])
+        zone.parts = (
+            [ZonePart(community_id=community_id[c]) for c in z["community_codes"]]
+            + [ZonePart(cell_id=cell_id[c]) for c in z["cell_codes"] if c in cell_id]
+            + [ZonePart(building_id=building_id[b]) for b in z["building_refs"] if b in building_id]
+        )
+        session.add(zone)
+        session.flush()
+        zone_ids.append(zone.id)
+    for u in units.itertuples():
+        point = _geom(u.geometry, f"驻区单位 {u.name}")
+        shared = ids.service_points[int(u.service_point)] if int(u.service_point) >= 0 else None
+        session.add(
+            Unit(
+                subdistrict_id=subdistrict_id,
+                zone_id=zone_ids[int(u.zone)] if int(u.zone) >= 0 else None,
+                building_id=building_id.get(u.building_ref),
+                party_org_id=ids.org.get(u.org_key) if u.org_key else None,
+                service_point_id=shared,
+                kind=u.kind,
+                name=u.name,
+                resources=json.loads(u.resources),
+                geom=point,
+            )
+        )
+    session.flush()

@@ -56,6 +56,11 @@ class MemberOut:
     status: str
     org_key: str
     home_building_ref: str
+    home_cell: str = ""
+    is_hub: bool = False  # 党员中心户
+    hub_households: int = 0
+    registered_cell: str = ""  # 在职党员到社区报到: the cell they registered in
+    registered_team: int = -1  # index into the teams list, -1 = none
 
 
 @dataclass
@@ -122,7 +127,17 @@ def organisations(
             name, gender = names.person()
             status = statuses[int(rng.choice(len(statuses), p=weights))]
             home = refs[int(rng.integers(len(refs)))] if refs else ""
-            members.append(MemberOut(name, gender, names.phone(), status.value, org_key, home))
+            members.append(
+                MemberOut(
+                    name,
+                    gender,
+                    names.phone(),
+                    status.value,
+                    org_key,
+                    home,
+                    cell_code if home else "",
+                )
+            )
 
     root = OrgOut(
         "sub",

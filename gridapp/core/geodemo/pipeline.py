@@ -26,6 +26,7 @@ from gridapp.core.geodemo.blocks import (
     polygonise_blocks,
     study_area,
 )
+from gridapp.core.geodemo.grid_work import GridWork, grid_work
 from gridapp.core.geodemo.raw import MAJOR_KINDS, RawBuilding, RawGeography
 from gridapp.core.geodemo.regions import adjacency, grow_regions
 from gridapp.core.network import Edge, build_edges
@@ -94,6 +95,7 @@ class SubdistrictResult:
     orgs: list[people.OrgOut] = field(default_factory=list)
     members: list[people.MemberOut] = field(default_factory=list)
     teams: list[people.TeamOut] = field(default_factory=list)
+    work: GridWork = field(default_factory=GridWork)
     stats: dict[str, int] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -113,6 +115,9 @@ class SubdistrictResult:
         for o in self.orgs:
             h.update(f"{o.key}|{o.parent_key}|{o.name}".encode())
         h.update(f"{len(self.members)}|{len(self.teams)}".encode())
+        for a in self.work.assignments:
+            h.update(f"{a.cell_code}|{a.kind}|{a.target}".encode())
+        h.update(f"{sum(m.is_hub for m in self.members)}|{len(self.work.units)}".encode())
         return h.hexdigest()
 
 
@@ -237,6 +242,14 @@ def build_subdistrict(
     orgs, org_members, teams = people.organisations(
         raw, communities, cells, buildings, settings.seed
     )
+    work = grid_work(
+        communities, cells, buildings, orgs, org_members, teams, sub_code, settings.seed
+    )
+    first_shared = len(service_points)
+    service_points += places.shared_facilities(work.units, cells, communities)
+    for unit in work.units:
+        if unit.service_point >= 0:
+            unit.service_point += first_shared
 
     sub_geom = _union([c.geom for c in communities])
     result = SubdistrictResult(
@@ -255,6 +268,7 @@ def build_subdistrict(
         orgs=orgs,
         members=org_members,
         teams=teams,
+        work=work,
     )
     result.stats = {
         "communities": len(communities),
@@ -270,6 +284,10 @@ def build_subdistrict(
         "party_orgs": len(orgs),
         "members": len(org_members),
         "teams": len(teams),
+        "assignments": len(work.assignments),
+        "grid_workers": len(work.workers),
+        "hubs": sum(m.is_hub for m in org_members),
+        "units": len(work.units),
     }
     say("  完成：" + "，".join(f"{k}={v}" for k, v in result.stats.items()))
     return result

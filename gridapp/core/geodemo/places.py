@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
@@ -182,3 +182,33 @@ def _point(
         community_code=community_code,
         cell_code=cell_code,
     )
+
+
+def shared_facilities(
+    units: Sequence[Any], cells: Sequence[CellOut], communities: Sequence[CommunityOut]
+) -> list[ServicePointOut]:
+    """A unit that shares a room with residents is a service point too (共驻共建): one
+    党群活动室 per sharing unit, in the order of ``units`` (sets ``unit.service_point``)."""
+    cell_tree = _locator([c.geom for c in cells])
+    out: list[ServicePointOut] = []
+    for unit in units:
+        if not unit.shares_facility:
+            continue
+        hit = cell_tree.query(unit.geom, predicate="intersects")
+        cell = cells[int(min(hit))] if len(hit) else None
+        unit.service_point = len(out)
+        out.append(
+            ServicePointOut(
+                kind=ServiceKind.ACTIVITY_ROOM.value,
+                name=f"{unit.name}共享活动室",
+                address="",
+                hours="周一至周五 18:00-21:00，周末全天",
+                contact="",
+                services=["场地共享", *unit.resources],
+                geom=unit.geom,
+                building_ref=unit.building_ref,
+                community_code="" if cell is None else cell.community_code,
+                cell_code="" if cell is None else cell.code,
+            )
+        )
+    return out
