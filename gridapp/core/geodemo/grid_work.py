@@ -92,7 +92,7 @@ def grid_work(
     names = NameMaker(rng)
     work = GridWork()
     org_keys = {o.key for o in orgs}
-    groups = {}
+    groups: dict[str, list[str]] = {}
     for o in orgs:
         if o.key.startswith("g"):
             groups.setdefault(o.parent_key, []).append(o.key)
@@ -139,7 +139,7 @@ def grid_work(
             hub.is_hub = True
             hub.hub_households = int(rng.integers(10, 16))
     # 在职党员到社区报到: most in-post members register in their home cell and a local team
-    team_of_community = {}
+    team_of_community: dict[str, list[int]] = {}
     for i, t in enumerate(teams):
         team_of_community.setdefault(t.community_code, []).append(i)
     for m in members:
