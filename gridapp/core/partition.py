@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import shapely
@@ -28,6 +29,7 @@ from gridapp.core.errors import (
 )
 
 Key = Hashable  # an existing cell's id, or a label such as "new-1" for a cell being created
+K = TypeVar("K", bound=Hashable)
 NOISE_M2 = 1e-3  # areas below this are floating-point residue (e.g. of reprojection)
 
 
@@ -160,9 +162,9 @@ def _shared_length(a: BaseGeometry, b: BaseGeometry) -> float:
     return float(shapely.intersection(shapely.boundary(a), b).length)
 
 
-def longest_neighbour(area: BaseGeometry, candidates: Mapping[Key, BaseGeometry]) -> Key | None:
+def longest_neighbour(area: BaseGeometry, candidates: Mapping[K, BaseGeometry]) -> K | None:
     """The candidate sharing the longest edge with ``area`` (for a freed area's new owner)."""
-    best: tuple[float, str, Key] | None = None
+    best: tuple[float, str, K] | None = None
     for key, geom in candidates.items():
         length = _shared_length(area, geom)
         if length > 0 and (best is None or (length, str(key)) > best[:2]):
