@@ -17,7 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gridapp.config import load_config
     from gridapp.extensions import api, csrf, db, login_manager
     from gridapp.web import api as api_bp
-    from gridapp.web import auth, editing, editor, maps, quality
+    from gridapp.web import auth, editing, editor, maps, organisations, quality
 
     app = Flask(
         __name__,
@@ -30,11 +30,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
 
+    from gridapp.web.common import IdConverter, id_param_schema, reject_out_of_range_ids
+
+    app.url_map.converters["id"] = IdConverter
+    app.url_value_preprocessor(reject_out_of_range_ids)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     auth.init_login(login_manager)
     api.init_app(app)
+    api.register_converter(IdConverter, id_param_schema)
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(maps.bp)
@@ -43,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api_bp.register(api)
     editing.register(api)
     quality.register(api)
+    organisations.register(api)
     errors.register_handlers(app)
     cli.register(app)
     return app

@@ -9,11 +9,37 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
+from werkzeug.routing import BaseConverter
 
-from gridapp.core.errors import BadRequest
+from gridapp.core.errors import BadRequest, NotFound
 
-# Row ids are PostgreSQL integers: a larger id matches no route (404), never reaches the database.
-ID = "int(min=1, max=2147483647)"
+# Row ids are PostgreSQL integers. The "id" converter takes up to 18 digits and the app
+# answers 404 for anything beyond int32 (see reject_out_of_range_ids), so a huge id is
+# "not found" whatever method is used, instead of reaching the database.
+ID = "id"
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(BaseConverter):
+    regex = r"[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+def id_param_schema(_converter: BaseConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def reject_out_of_range_ids(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """url_value_preprocessor: an id outside 1..int32 names no row."""
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound("未找到该编号的记录")
+
 
 ERROR_TEXT = {
     400: "参数错误",

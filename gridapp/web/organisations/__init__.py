@@ -1,0 +1,217 @@
+"""Organisations on the grid: the party-org tree, teams, cell assignments, organisation
+coverage (with CSV/XLSX export) and bulk import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response as FlaskResponse
+from flask import jsonify
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from gridapp.core.errors import BadRequest
+from gridapp.core.vocab import Role
+from gridapp.extensions import db
+from gridapp.models import User, UserScope
+from gridapp.services import imports, org_coverage, organisations, scope
+from gridapp.web.common import ID, doc_errors, json_body, query_args
+from gridapp.web.organisations import schemas as s
+
+bp = Blueprint("organisations", __name__, url_prefix="/api", description="党组织、服务队与组织覆盖")
+
+IMPORT_KINDS = "any(members, teams, assignments)"
+FILE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _binary(description: str, *types: str) -> Any:
+    content = {t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for t in types}
+    return bp.doc(responses={200: {"description": description, "content": content}})
+
+
+@bp.get("/party-orgs")
+@query_args(bp, s.TreeArgs)
+@bp.response(200, s.OrgTree)
+@doc_errors(bp, 400, 403)
+def org_tree(subdistrict_id: int | None = None) -> Response:
+    """党组织树（街道党工委 → 社区党委/党总支 → 党支部 → 党小组）"""
+    return jsonify({"tree": organisations.org_tree(current_user, subdistrict_id)})
+
+
+@bp.post("/party-orgs")
+@json_body(bp, s.OrgCreate)
+@bp.response(200, s.OrgNode)
+@doc_errors(bp, 400, 403, 404, 409)
+def create_org(body: dict[str, Any]) -> Response:
+    """新建党组织"""
+    return jsonify(organisations.create_org(current_user, **body))
+
+
+@bp.post(f"/party-orgs/<{ID}:org_id>/rename")
+@json_body(bp, s.OrgRename)
+@bp.response(200, s.OrgNode)
+@doc_errors(bp, 400, 403, 404, 409)
+def rename_org(body: dict[str, Any], org_id: int) -> Response:
+    """更名（及书记）"""
+    return jsonify(
+        organisations.rename_org(current_user, org_id, body["name"], body.get("secretary"))
+    )
+
+
+@bp.post(f"/party-orgs/<{ID}:org_id>/move")
+@json_body(bp, s.OrgMove)
+@bp.response(200, s.OrgNode)
+@doc_errors(bp, 400, 403, 404, 409)
+def move_org(body: dict[str, Any], org_id: int) -> Response:
+    """调整隶属关系"""
+    return jsonify(organisations.move_org(current_user, org_id, body["parent_id"]))
+
+
+@bp.post(f"/party-orgs/<{ID}:org_id>/dissolve")
+@bp.response(200, s.Done)
+@doc_errors(bp, 403, 404, 409)
+def dissolve_org(org_id: int) -> Response:
+    """撤销党组织（仍有下级、党员、网格或单位时拒绝并说明）"""
+    organisations.dissolve_org(current_user, org_id)
+    return jsonify({"ok": True})
+
+
+@bp.get("/teams")
+@query_args(bp, s.CommunityArgs)
+@bp.response(200, s.Teams)
+@doc_errors(bp, 400)
+def teams(community_id: int | None = None) -> Response:
+    """志愿服务队、专业服务队、便民服务队"""
+    return jsonify({"teams": organisations.teams(current_user, community_id)})
+
+
+@bp.get("/workers")
+@bp.response(200, s.Workers)
+@doc_errors(bp)
+def workers() -> Response:
+    """可分配的网格员（本人管辖范围内的）"""
+    visible = set(db.session.scalars(scope.visible_cell_ids(current_user)))
+    rows = db.session.scalars(
+        select(User)
+        .where(User.role == Role.FIELD_STAFF.value, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    out = []
+    for u in rows:
+        cells = [sc.cell_id for sc in u.scopes if sc.cell_id is not None]
+        if current_user.role == Role.ADMIN.value or not cells or set(cells) & visible:
+            out.append(
+                {"id": u.id, "username": u.username, "display_name": u.display_name, "cells": cells}
+            )
+    return jsonify({"workers": out})
+
+
+@bp.get(f"/cells/<{ID}:cell_id>/assignments")
+@query_args(bp, s.HistoryArgs)
+@bp.response(200, s.Assignments)
+@doc_errors(bp, 400, 403, 404)
+def cell_assignments(cell_id: int, history: bool = False) -> Response:
+    """网格的党组织、服务队、网格员（可含历史）"""
+    return jsonify({"assignments": organisations.assignments(current_user, cell_id, history)})
+
+
+@bp.post(f"/cells/<{ID}:cell_id>/assignments")
+@json_body(bp, s.AssignBody)
+@bp.response(200, s.Assignment)
+@doc_errors(bp, 400, 403, 404, 409)
+def assign(body: dict[str, Any], cell_id: int) -> Response:
+    """为网格分配党组织、服务队或网格员"""
+    return jsonify(organisations.assign(current_user, cell_id, body["kind"], body["target_id"]))
+
+
+@bp.post(f"/assignments/<{ID}:assignment_id>/end")
+@bp.response(200, s.Assignment)
+@doc_errors(bp, 403, 404, 409)
+def end_assignment(assignment_id: int) -> Response:
+    """解除一项分配（保留为历史）"""
+    return jsonify(organisations.end_assignment(current_user, assignment_id))
+
+
+@bp.get(f"/cells/<{ID}:cell_id>/members")
+@bp.response(200, s.CellMembers)
+@doc_errors(bp, 403, 404)
+def cell_members(cell_id: int) -> Response:
+    """住在网格内的党员（含联系方式，仅限管辖该网格的人员）"""
+    return jsonify({"members": organisations.members_of_cell(current_user, cell_id)})
+
+
+@bp.get("/coverage/organisation")
+@query_args(bp, s.CommunityArgs)
+@bp.response(200, s.Coverage)
+@doc_errors(bp, 400)
+def organisation_coverage(community_id: int | None = None) -> Response:
+    """组织覆盖：每个网格有无党组织、网格员、服务队、党员中心户"""
+    return jsonify(org_coverage.coverage_report(current_user, community_id))
+
+
+@bp.get("/coverage/organisation/export")
+@query_args(bp, s.ExportArgs)
+@_binary("组织覆盖表 (CSV 或 XLSX)", *FILE_TYPES.values())
+@doc_errors(bp, 400)
+def export_coverage(format: str = "csv", community_id: int | None = None) -> FlaskResponse:
+    """导出组织覆盖表"""
+    rows = org_coverage.export_rows(current_user, community_id)
+    data = org_coverage.to_xlsx(rows, "组织覆盖") if format == "xlsx" else org_coverage.to_csv(rows)
+    return _download(data, FILE_TYPES[format], f"organisation-coverage.{format}")
+
+
+@bp.get(f"/imports/<{IMPORT_KINDS}:kind>/template")
+@query_args(bp, s.TemplateArgs)
+@_binary("导入模板 (CSV 或 XLSX)", *FILE_TYPES.values())
+@doc_errors(bp, 400, 404)
+def import_template(kind: str, format: str = "csv") -> FlaskResponse:
+    """下载导入模板"""
+    data, mimetype, name = imports.template(kind, format)
+    return _download(data, mimetype, name)
+
+
+@bp.post(f"/imports/<{IMPORT_KINDS}:kind>")
+@bp.arguments(s.ImportFile, location="files", error_status_code=400)
+@query_args(bp, s.ImportArgs)
+@bp.response(200, s.ImportResult)
+@doc_errors(bp, 400, 403, 404, 422)
+def import_file(
+    files: dict[str, FileStorage],
+    kind: str,
+    subdistrict_id: int | None = None,
+    dry_run: bool = False,
+) -> Response:
+    """批量导入党员、服务队或网格分配（有任何一行出错则全部不导入，并逐行说明原因）"""
+    upload = files["file"]
+    sub = subdistrict_id or _only_subdistrict()
+    result = imports.import_file(
+        current_user, kind, upload.filename or "", upload.read(), sub, dry_run
+    )
+    return jsonify(result)
+
+
+def _only_subdistrict() -> int:
+    subs = organisations.visible_subdistricts(current_user)
+    scoped = [sc.subdistrict_id for sc in current_user.scopes if isinstance(sc, UserScope)]
+    candidates = [x for x in scoped if x is not None] or subs
+    if len(candidates) != 1:
+        raise BadRequest("请用 subdistrict_id 指定导入到哪个街道")
+    return candidates[0]
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> FlaskResponse:
+    response = FlaskResponse(data, mimetype=mimetype.split(";")[0])
+    if mimetype.startswith("text/"):
+        response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+def register(api: Api) -> None:
+    api.register_blueprint(bp)
