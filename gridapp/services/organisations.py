@@ -9,6 +9,7 @@ see them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,11 +33,13 @@ from gridapp.models import (
     Community,
     GridCell,
     Member,
+    MemberRegistration,
     PartyOrg,
     Unit,
     User,
     UserScope,
     VolunteerTeam,
+    Zone,
 )
 from gridapp.models.organisation import ASSIGNMENT_KINDS
 from gridapp.services import scope
@@ -465,3 +468,75 @@ def members_of_cell(user: User, cell_id: int) -> list[dict[str, Any]]:
         }
         for m, org in rows
     ]
+
+
+def registrations(user: User, cell_id: int) -> list[dict[str, Any]]:
+    """在职党员到社区报到: who registered in this cell and which team they serve in."""
+    _cell_in_scope(user, cell_id, write=False)
+    rows = db.session.execute(
+        select(Member, VolunteerTeam.name, MemberRegistration.registered_at)
+        .join(MemberRegistration, MemberRegistration.member_id == Member.id)
+        .outerjoin(VolunteerTeam, VolunteerTeam.id == MemberRegistration.team_id)
+        .where(MemberRegistration.cell_id == cell_id)
+        .order_by(MemberRegistration.registered_at, Member.id)
+    ).all()
+    return [
+        {
+            "member_id": m.id,
+            "name": m.name,
+            "phone": m.phone,
+            "team": team or "",
+            "registered_at": at.isoformat() if at else None,
+        }
+        for m, team, at in rows
+    ]
+
+
+def zones(user: User) -> list[dict[str, Any]]:
+    """片区 of the user's subdistricts with their communities, cells and towers."""
+    subs = visible_subdistricts(user)
+    rows = db.session.scalars(select(Zone).where(Zone.subdistrict_id.in_(subs)).order_by(Zone.id))
+    out = []
+    for z in rows:
+        out.append(
+            {
+                "id": z.id,
+                "name": z.name,
+                "committee": z.committee,
+                "communities": [p.community_id for p in z.parts if p.community_id is not None],
+                "cells": [p.cell_id for p in z.parts if p.cell_id is not None],
+                "buildings": [p.building_id for p in z.parts if p.building_id is not None],
+            }
+        )
+    return out
+
+
+def units(user: User) -> dict[str, Any]:
+    """驻区单位 as a GeoJSON FeatureCollection."""
+    subs = visible_subdistricts(user)
+    rows = db.session.execute(
+        select(Unit, func.ST_AsGeoJSON(Unit.geom, 7), PartyOrg.name)
+        .outerjoin(PartyOrg, PartyOrg.id == Unit.party_org_id)
+        .where(Unit.subdistrict_id.in_(subs))
+        .order_by(Unit.id)
+    ).all()
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": u.id,
+                "geometry": json.loads(geometry),
+                "properties": {
+                    "id": u.id,
+                    "kind": u.kind,
+                    "name": u.name,
+                    "resources": list(u.resources or []),
+                    "zone_id": u.zone_id,
+                    "party_org": org or "",
+                    "service_point_id": u.service_point_id,
+                },
+            }
+            for u, geometry, org in rows
+        ],
+    }

@@ -297,3 +297,52 @@ def test_assignment_import_and_templates(
 def test_field_staff_cannot_import(as_field: FlaskClient, orgs: Orgs) -> None:
     response = _upload(as_field, "members", MEMBERS_HEADER)
     assert response.status_code == 403  # type: ignore[attr-defined]
+
+
+def test_registrations_zones_and_units(
+    app: Flask, as_coordinator: FlaskClient, as_field: FlaskClient, orgs: Orgs, world: World
+) -> None:
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import Point
+
+    from gridapp.models import MemberRegistration, Unit, Zone, ZonePart
+
+    with app.app_context():
+        s = db.session
+        member = Member(
+            subdistrict_id=world.subdistricts["A"], name="在职甲", gender="男",
+            phone="13700000001", status="in_post",
+        )  # fmt: skip
+        s.add(member)
+        s.flush()
+        s.add(
+            MemberRegistration(
+                member_id=member.id, community_id=world.communities["A1"],
+                cell_id=world.cells["A1S"], team_id=orgs.team,
+            )
+        )  # fmt: skip
+        zone = Zone(subdistrict_id=world.subdistricts["A"], name="楼居共建片区", committee="促进会")
+        zone.parts = [ZonePart(community_id=world.communities["A1"])]
+        s.add(zone)
+        s.flush()
+        s.add(
+            Unit(
+                subdistrict_id=world.subdistricts["A"], zone_id=zone.id, kind="school",
+                name="甲一小学", resources=["操场"],
+                geom=from_shape(Point(116.405, 39.908), srid=4326),
+            )
+        )  # fmt: skip
+        s.add(
+            Unit(
+                subdistrict_id=world.subdistricts["B"], kind="company", name="乙公司",
+                geom=from_shape(Point(116.505, 39.905), srid=4326),
+            )
+        )  # fmt: skip
+        s.commit()
+    regs = as_coordinator.get(f"/api/cells/{world.cells['A1S']}/registrations").json
+    assert [(r["name"], r["team"]) for r in regs["registrations"]] == [("在职甲", "甲一便民服务队")]
+    assert as_field.get(f"/api/cells/{world.cells['A1S']}/registrations").status_code == 403
+    zones = as_coordinator.get("/api/zones").json["zones"]
+    assert [z["name"] for z in zones] == ["楼居共建片区"]
+    units = as_coordinator.get("/api/units").json["features"]
+    assert [u["properties"]["name"] for u in units] == ["甲一小学"]  # 乙公司 is in B

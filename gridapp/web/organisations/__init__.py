@@ -146,6 +146,30 @@ def cell_members(cell_id: int) -> Response:
     return jsonify({"members": organisations.members_of_cell(current_user, cell_id)})
 
 
+@bp.get(f"/cells/<{ID}:cell_id>/registrations")
+@bp.response(200, s.Registrations)
+@doc_errors(bp, 403, 404)
+def cell_registrations(cell_id: int) -> Response:
+    """在职党员到社区报到：在该网格报到的党员及所在服务队"""
+    return jsonify({"registrations": organisations.registrations(current_user, cell_id)})
+
+
+@bp.get("/zones")
+@bp.response(200, s.Zones)
+@doc_errors(bp)
+def zones() -> Response:
+    """片区（区域化党建）及其社区、网格、楼宇"""
+    return jsonify({"zones": organisations.zones(current_user)})
+
+
+@bp.get("/units")
+@bp.response(200, s.Units)
+@doc_errors(bp)
+def units() -> Response:
+    """驻区单位及其共享资源 (GeoJSON)"""
+    return jsonify(organisations.units(current_user))
+
+
 @bp.get("/coverage/organisation")
 @query_args(bp, s.CommunityArgs)
 @bp.response(200, s.Coverage)

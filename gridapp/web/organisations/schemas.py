@@ -197,3 +197,50 @@ class ImportResult(Schema):
     imported = fields.Integer(required=True)
     rows = fields.Integer(required=True)
     dry_run = fields.Boolean(required=True)
+
+
+class Registration(Schema):
+    member_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    phone = fields.String(required=True)
+    team = fields.String(required=True)
+    registered_at = fields.String(required=True, allow_none=True)
+
+
+class Registrations(Schema):
+    registrations = fields.List(fields.Nested(Registration), required=True)
+
+
+class ZoneInfo(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    committee = fields.String(required=True)
+    communities = fields.List(fields.Integer(), required=True)
+    cells = fields.List(fields.Integer(), required=True)
+    buildings = fields.List(fields.Integer(), required=True)
+
+
+class Zones(Schema):
+    zones = fields.List(fields.Nested(ZoneInfo), required=True)
+
+
+class UnitProps(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    name = fields.String(required=True)
+    resources = fields.List(fields.String(), required=True)
+    zone_id = fields.Integer(required=True, allow_none=True)
+    party_org = fields.String(required=True)
+    service_point_id = fields.Integer(required=True, allow_none=True)
+
+
+class UnitFeature(Schema):
+    type = fields.String(required=True)
+    id = fields.Integer(required=True)
+    geometry = fields.Dict(required=True)
+    properties = fields.Nested(UnitProps, required=True)
+
+
+class Units(Schema):
+    type = fields.String(required=True)
+    features = fields.List(fields.Nested(UnitFeature), required=True)
