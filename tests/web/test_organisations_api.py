@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from gridapp.extensions import db
 from gridapp.models import Building, CellAssignment, Member, PartyOrg, TeamMember, VolunteerTeam
+from tests.conftest import login
 from tests.world import World
 
 
@@ -155,8 +156,9 @@ def test_coverage_figures_match_the_hand_built_fixture(
 
 
 def test_assigning_a_team_changes_the_figures(
-    as_manager: FlaskClient, as_coordinator: FlaskClient, orgs: Orgs, world: World
+    app: Flask, as_manager: FlaskClient, orgs: Orgs, world: World
 ) -> None:
+    as_coordinator = login(app.test_client(), "t_coordinator")  # a client of its own
     response = as_manager.post(
         f"/api/cells/{world.cells['A1S']}/assignments",
         json={"kind": "team", "target_id": orgs.team},
@@ -300,8 +302,9 @@ def test_field_staff_cannot_import(as_field: FlaskClient, orgs: Orgs) -> None:
 
 
 def test_registrations_zones_and_units(
-    app: Flask, as_coordinator: FlaskClient, as_field: FlaskClient, orgs: Orgs, world: World
+    app: Flask, as_coordinator: FlaskClient, orgs: Orgs, world: World
 ) -> None:
+    as_field = login(app.test_client(), "t_field")  # a client of its own
     from geoalchemy2.shape import from_shape
     from shapely.geometry import Point
 
