@@ -17,7 +17,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gridapp.config import load_config
     from gridapp.extensions import api, csrf, db, login_manager
     from gridapp.web import api as api_bp
-    from gridapp.web import auth, editing, editor, maps, organisations, quality
+    from gridapp.web import auth, editing, editor, maps, org_pages, organisations, quality
 
     app = Flask(
         __name__,
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(maps.bp)
     app.register_blueprint(editor.bp)
     app.register_blueprint(quality.pages)
+    app.register_blueprint(org_pages.bp)
     api_bp.register(api)
     editing.register(api)
     quality.register(api)
