@@ -27,13 +27,13 @@ def grid(
                     u.append(a),
                     v.append(a + 1),
                     geoms.append(LineString([(j * step, i * step), ((j + 1) * step, i * step)])),
-                )  # noqa: E501
+                )
             if i + 1 < n:
                 (
                     u.append(a),
                     v.append(a + n),
                     geoms.append(LineString([(j * step, i * step), (j * step, (i + 1) * step)])),
-                )  # noqa: E501
+                )
     cost = np.array([g.length for g in geoms])
     return np.array(u), np.array(v), cost, geoms
 
