@@ -222,7 +222,10 @@ def validate_change(
 
     before_union = shapely.union_all([g for g in before.values() if g is not None])
     after_union = shapely.union_all(list(cleaned.values())) if cleaned else Polygon()
-    freed = polygonal(shapely.difference(before_union, after_union))
+    # area outside the community never counted (cells are clipped to it above)
+    freed = polygonal(
+        shapely.difference(shapely.intersection(before_union, community), after_union)
+    )
     # parts below NOISE_M2 are floating-point residue of reprojection, not area
     parts = [p for p in freed.geoms if p.area > NOISE_M2]
     lost = MultiPolygon([p for p in parts if p.area > tol.gap_m2])

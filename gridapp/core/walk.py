@@ -60,6 +60,9 @@ class WalkGraph:
         self.n_nodes = self.n_street + 2 * n_points
         # per edge: the split nodes along it, by fraction (for exact extra sources later)
         self._chain: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._segment_cache: (
+            tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+        ) = None
         rows, cols, weights = self._edges()
         self.matrix = _symmetric_min(rows, cols, weights, self.n_nodes)
 
@@ -125,13 +128,13 @@ class WalkGraph:
                 cols.append(int(end))
                 weights.append(max(s.offset + abs(s.fraction - f) * self.cost[s.edge], EPS))
         n = self.n_nodes + len(snaps)
-        base = self.matrix.tocoo()
-        matrix = _symmetric_min(
-            np.concatenate([base.row, np.asarray(rows, dtype=np.int64)]),
-            np.concatenate([base.col, np.asarray(cols, dtype=np.int64)]),
-            np.concatenate([base.data, np.asarray(weights, dtype=float)]),
-            n,
+        extra = coo_matrix(
+            (np.asarray(weights, dtype=float), (np.asarray(rows), np.asarray(cols))),
+            shape=(n, n),
         )
+        base = self.matrix.copy()
+        base.resize((n, n))
+        matrix = (base + extra.tocsr()).tocsr()  # new nodes only: no parallel edges to add up
         return ExtraSources(matrix, nodes)
 
     # --- distances -----------------------------------------------------------------------
@@ -149,40 +152,64 @@ class WalkGraph:
 
     def reached_lines(self, dist: np.ndarray, limit: float) -> list[LineString]:
         """The parts of street edges within ``limit`` of the sources, as line pieces."""
+        e, f0, f1, n0, n1 = self._segments
+        cost = self.cost[e]
+        length = (f1 - f0) * cost
+        r0 = np.clip(limit - dist[n0], 0.0, None)
+        r1 = np.clip(limit - dist[n1], 0.0, None)
+        r0[~np.isfinite(dist[n0])] = 0.0
+        r1[~np.isfinite(dist[n1])] = 0.0
+        whole = (r0 + r1 >= length) & ((r0 > 0) | (r1 > 0))
+        safe = np.where(cost > 0, cost, 1.0)
+        # intervals along each edge (as fractions) that are reached
+        starts = np.concatenate(
+            [f0[whole], f0[~whole & (r0 > 0)], (f1 - r1 / safe)[~whole & (r1 > 0)]]
+        )
+        ends = np.concatenate(
+            [f1[whole], (f0 + r0 / safe)[~whole & (r0 > 0)], f1[~whole & (r1 > 0)]]
+        )
+        edges = np.concatenate([e[whole], e[~whole & (r0 > 0)], e[~whole & (r1 > 0)]])
         pieces: list[LineString] = []
-        reached = np.isfinite(dist)
-        for e in np.flatnonzero(reached[self.u] | reached[self.v] | self._touched(reached)):
-            fractions, nodes = self._chain.get(
-                int(e), (np.array([0.0, 1.0]), np.array([self.u[e], self.v[e]]))
-            )
-            spare = limit - dist[nodes]
-            intervals = [
-                (max(0.0, f - r / self.cost[e]), min(1.0, f + r / self.cost[e]))
-                for f, r in zip(fractions, spare, strict=True)
-                if np.isfinite(r) and r >= 0 and self.cost[e] > 0
-            ]
-            for a, b in _merge(intervals):
-                if b > a:
-                    piece = substring(self.geoms[e], a, b, normalized=True)
-                    if isinstance(piece, LineString) and not piece.is_empty:
-                        pieces.append(piece)
-        return pieces
+        order = np.lexsort((starts, edges))
+        current = -1
+        a = b = 0.0
+        for i in order:
+            if edges[i] != current or starts[i] > b + 1e-12:
+                if current >= 0:
+                    pieces.append(self._piece(current, a, b))
+                current, a, b = int(edges[i]), float(starts[i]), float(ends[i])
+            else:
+                b = max(b, float(ends[i]))
+        if current >= 0:
+            pieces.append(self._piece(current, a, b))
+        return [p for p in pieces if not p.is_empty]
 
-    def _touched(self, reached: np.ndarray) -> np.ndarray:
-        touched = np.zeros(len(self.u), dtype=bool)
-        for e, (_, nodes) in self._chain.items():
-            touched[e] = bool(reached[nodes].any())
-        return touched
+    def _piece(self, edge: int, a: float, b: float) -> LineString:
+        if a <= 1e-9 and b >= 1 - 1e-9:
+            return self.geoms[edge]
+        piece = substring(self.geoms[edge], max(a, 0.0), min(b, 1.0), normalized=True)
+        return piece if isinstance(piece, LineString) else LineString()
 
-
-def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(intervals):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
+    @property
+    def _segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every sub-edge between consecutive nodes along an edge: (edge, f0, f1, n0, n1)."""
+        if self._segment_cache is None:
+            e, f0, f1, n0, n1 = [], [], [], [], []
+            for edge in range(len(self.u)):
+                fractions, nodes = self._chain.get(
+                    edge, (np.array([0.0, 1.0]), np.array([self.u[edge], self.v[edge]]))
+                )
+                k = len(fractions) - 1
+                e.append(np.full(k, edge))
+                f0.append(fractions[:-1])
+                f1.append(fractions[1:])
+                n0.append(nodes[:-1])
+                n1.append(nodes[1:])
+            self._segment_cache = (
+                np.concatenate(e), np.concatenate(f0), np.concatenate(f1),
+                np.concatenate(n0).astype(np.int64), np.concatenate(n1).astype(np.int64),
+            )  # fmt: skip
+        return self._segment_cache
 
 
 def _symmetric_min(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int) -> csr_matrix:

@@ -20,7 +20,7 @@ import shapely
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPolygon, mapping
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import CursorResult, func, select, text, update
+from sqlalchemy import CursorResult, func, or_, select, text, update
 
 from gridapp.core import codes
 from gridapp.core.errors import BadRequest, DomainError, Forbidden, NotFound, StaleVersion
@@ -279,6 +279,9 @@ def _validate_and_write(
         ).where(
             Building.subdistrict_id == community.subdistrict_id,
             func.ST_Intersects(Building.geom, from_shape(envelope, srid=4326)),
+            # only buildings of the cells in play (or of none): a building of a neighbouring
+            # community inside the envelope is not this save's business
+            or_(Building.cell_id.is_(None), Building.cell_id.in_(list(by_id))),
         )
     ).all()
     buildings = [

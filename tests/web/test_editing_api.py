@@ -467,3 +467,29 @@ def test_split_assignments_stay_with_the_larger_part_unless_the_manager_moves_th
     assert moved.status_code == 200, moved.json
     new_cell = next(f["id"] for f in moved.json["cells"] if f["id"] != world.cells["A1N"])
     assert _active_assignments(as_manager, org) == [new_cell]
+
+
+def test_a_save_leaves_buildings_of_the_neighbouring_community_alone(
+    as_manager: FlaskClient, world: World, db_session: None
+) -> None:
+    from geoalchemy2.shape import from_shape
+    from shapely.geometry import MultiPolygon
+
+    from gridapp.extensions import db
+    from gridapp.models import Building
+
+    with as_manager.application.app_context():
+        # in A2S, 1 m east of the A1/A2 border: inside the save's envelope, not its business
+        house = Building(
+            subdistrict_id=world.subdistricts["A"], cell_id=world.cells["A2S"], kind="residential",
+            households=9, residents=20,
+            geom=from_shape(MultiPolygon([box(E + 1e-5, 39.9040, E + 1e-4, 39.9045)]), srid=4326),
+        )  # fmt: skip
+        db.session.add(house)
+        db.session.commit()
+        house_id = house.id
+    response = _move_boundary(as_manager, world, 39.906)
+    assert response.status_code == 200, response.json
+    assert response.json["impact"]["transfers"] == []
+    with as_manager.application.app_context():
+        assert db.session.get(Building, house_id).cell_id == world.cells["A2S"]  # type: ignore[union-attr]
