@@ -1,4 +1,5 @@
-"""``flask`` commands: migrate, generate-demo, import-osm, load-demo, demo-users."""
+"""``flask`` commands: migrate, generate-demo, import-osm, load-demo, demo-users,
+check-partition."""
 
 from __future__ import annotations
 
@@ -100,3 +101,36 @@ def register(app: Flask) -> None:
 
         for line in ensure_demo_users(password, subdistrict):
             click.echo(line)
+
+    @app.cli.command("check-partition")
+    @click.option("--subdistrict", "subdistrict_code", default=None, help="街道编码 (9 位)")
+    @click.option("--community", "community_code", default=None, help="社区编码 (12 位)")
+    def check_partition(subdistrict_code: str | None, community_code: str | None) -> None:
+        """List overlaps, gaps, slivers, cut buildings, cells outside their community and
+        invalid geometries; exit 1 if there is any problem (default: every subdistrict)."""
+        from gridapp.core.errors import NotFound
+        from gridapp.services.quality import reports_by_code
+
+        try:
+            reports = reports_by_code(subdistrict_code, community_code)
+        except NotFound as err:
+            raise click.ClickException(err.message) from None
+        if not reports:
+            raise click.ClickException("数据库中没有街道，请先导入数据")
+        problems = 0
+        for report in reports:
+            place = report["scope"]
+            checked = report["checked"]
+            click.echo(
+                f"{place['name']}（{place['code']}）：检查 {checked['communities']} 个社区、"
+                f"{checked['cells']} 个网格、{checked['buildings']} 栋建筑"
+            )
+            for p in report["problems"]:
+                click.echo(f"  [{p['kind_label']}] {p['message']}")
+            problems += len(report["problems"])
+            if report["ok"]:
+                click.echo("  未发现问题")
+        if problems:
+            click.echo(f"共发现 {problems} 个问题", err=True)
+            raise SystemExit(1)
+        click.echo("网格划分检查通过：没有重叠、空隙、碎片、被切开的建筑或超出社区的网格")

@@ -1,11 +1,26 @@
 // Fetch helpers for the JSON API: same-origin cookies, JSON errors with Chinese messages.
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  /** `body` is the JSON error document when there is one ({code, status, message, ...}). */
+  constructor(status, message, body = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.body = body;
   }
+}
+
+/** Turn a response that is not ok into an ApiError with the server's Chinese message. */
+async function failure(response) {
+  let message = `请求失败（${response.status}）`;
+  let body = null;
+  try {
+    body = await response.json();
+    if (body && typeof body.message === 'string') message = body.message;
+  } catch (err) {
+    // not JSON: keep the generic message
+  }
+  return new ApiError(response.status, message, body);
 }
 
 /** GET a JSON document; `params` become query parameters (arrays repeat the key). */
@@ -25,16 +40,34 @@ export async function getJSON(url, params = {}) {
   } catch (err) {
     throw new ApiError(0, '网络连接失败，请稍后重试');
   }
-  if (!response.ok) {
-    let message = `请求失败（${response.status}）`;
-    try {
-      const body = await response.json();
-      if (body && typeof body.message === 'string') message = body.message;
-    } catch (err) {
-      // not JSON: keep the generic message
-    }
-    throw new ApiError(response.status, message);
+  if (!response.ok) throw await failure(response);
+  return response.json();
+}
+
+/** The page's CSRF token (base.html's meta tag), sent with every write. */
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : '';
+}
+
+/** POST a JSON body; answers the JSON document, or throws an ApiError (with `body`). */
+export async function postJSON(url, body) {
+  let response;
+  try {
+    response = await fetch(new URL(url, window.location.href), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {
+        Accept: 'application/json',
+        'Content-Type': 'application/json',
+        'X-CSRFToken': csrfToken(),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiError(0, '网络连接失败，请稍后重试');
   }
+  if (!response.ok) throw await failure(response);
   return response.json();
 }
 
