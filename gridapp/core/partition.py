@@ -98,7 +98,7 @@ def check_polygon(geom: BaseGeometry, label: str) -> MultiPolygon:
         where = _invalid_location(reason)
         text = "边界自相交（例如“8”字形）" if "Self-intersection" in reason else "多边形无效"
         raise InvalidGeometry(
-            f"{label}{text}，请修改后再保存（{reason}）",
+            f"{label}{text}，请修改后再保存（出错位置已在地图上标出）",
             shape=where if where is not None else geom,
             reason=reason,
         )
