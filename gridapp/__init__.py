@@ -17,7 +17,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gridapp.config import load_config
     from gridapp.extensions import api, csrf, db, login_manager
     from gridapp.web import api as api_bp
-    from gridapp.web import auth, editing, editor, maps, org_pages, organisations, quality
+    from gridapp.web import (
+        auth,
+        editing,
+        editor,
+        maps,
+        org_pages,
+        organisations,
+        quality,
+        service,
+    )
 
     app = Flask(
         __name__,
@@ -46,10 +55,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(editor.bp)
     app.register_blueprint(quality.pages)
     app.register_blueprint(org_pages.bp)
+    app.register_blueprint(service.pages)
     api_bp.register(api)
     editing.register(api)
     quality.register(api)
     organisations.register(api)
+    service.register(api)
     errors.register_handlers(app)
     cli.register(app)
     return app

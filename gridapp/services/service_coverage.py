@@ -1,0 +1,528 @@
+"""15-minute service circles and work coverage (工作覆盖) on the walking network.
+
+The walking graph of a subdistrict (street edges + every building snapped onto its
+nearest edge) is built once and cached in the process; the cache key changes when the
+streets or buildings are re-imported, so the graph is rebuilt then. Service points are
+joined to it per request (they are few and may change), exactly on their split edge.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry import Point, mapping
+from sqlalchemy import func, select
+
+from gridapp.core.coverage import (
+    MAX_SNAP_M,
+    coverage_sets,
+    point_coverage,
+    service_circle,
+    suggest_sites,
+    walk_limit,
+)
+from gridapp.core.errors import BadRequest, Forbidden, NotFound
+from gridapp.core.projection import LocalProjection
+from gridapp.core.vocab import SERVICE_KIND_LABELS, ServiceKind
+from gridapp.core.walk import WalkGraph
+from gridapp.extensions import db
+from gridapp.models import (
+    Building,
+    Community,
+    GridCell,
+    ServicePoint,
+    StreetEdge,
+    Subdistrict,
+    User,
+)
+from gridapp.services import scope
+
+OFF_NETWORK_M = 50.0
+
+
+@dataclass
+class Network:
+    key: tuple[Any, ...]
+    proj: LocalProjection
+    graph: WalkGraph
+    edge_ids: np.ndarray
+    building_ids: np.ndarray
+    households: np.ndarray
+    residents: np.ndarray
+    cell_ids: np.ndarray  # -1 where a building is in no cell
+    building_kinds: np.ndarray
+    building_points: list[Point]  # metric
+
+
+_cache: dict[int, Network] = {}
+_lock = threading.Lock()
+
+
+def _key(sub: Subdistrict) -> tuple[Any, ...]:
+    edges = db.session.execute(
+        select(func.count(), func.max(StreetEdge.id)).where(StreetEdge.subdistrict_id == sub.id)
+    ).one()
+    buildings = db.session.execute(
+        select(
+            func.count(), func.max(Building.id), func.sum(func.coalesce(Building.cell_id, 0))
+        ).where(Building.subdistrict_id == sub.id)
+    ).one()
+    return (sub.source_hash, *edges, *buildings)
+
+
+def network(subdistrict_id: int) -> Network:
+    sub = db.session.get(Subdistrict, subdistrict_id)
+    if sub is None:
+        raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
+    key = _key(sub)
+    with _lock:
+        cached = _cache.get(sub.id)
+        if cached is not None and cached.key == key:
+            return cached
+    built = _build(sub, key)
+    with _lock:
+        _cache[sub.id] = built
+    return built
+
+
+def _build(sub: Subdistrict, key: tuple[Any, ...]) -> Network:
+    from geoalchemy2.shape import to_shape
+
+    proj = LocalProjection.around(to_shape(sub.geom))
+    edges = db.session.execute(
+        select(
+            StreetEdge.id,
+            StreetEdge.u,
+            StreetEdge.v,
+            StreetEdge.length_m,
+            func.ST_AsBinary(StreetEdge.geom),
+        )
+        .where(StreetEdge.subdistrict_id == sub.id, StreetEdge.walkable.is_(True))
+        .order_by(StreetEdge.id)
+    ).all()
+    if not edges:
+        raise BadRequest(f"{sub.name} 没有步行路网数据，无法计算服务覆盖")
+    rows = db.session.execute(
+        select(
+            Building.id,
+            func.ST_AsBinary(func.ST_PointOnSurface(Building.geom)),
+            Building.households,
+            Building.residents,
+            func.coalesce(Building.cell_id, -1),
+            Building.kind,
+        )
+        .where(Building.subdistrict_id == sub.id)
+        .order_by(Building.id)
+    ).all()
+    geoms = [proj.to_metric(shapely.from_wkb(e[4])) for e in edges]
+    points = [proj.to_metric(shapely.from_wkb(r[1])) for r in rows]
+    graph = WalkGraph(
+        np.array([e[1] for e in edges]),
+        np.array([e[2] for e in edges]),
+        np.array([e[3] for e in edges], dtype=float),
+        geoms,
+        points,
+    )
+    return Network(
+        key=key,
+        proj=proj,
+        graph=graph,
+        edge_ids=np.array([e[0] for e in edges]),
+        building_ids=np.array([r[0] for r in rows]),
+        households=np.array([r[2] for r in rows], dtype=float),
+        residents=np.array([r[3] for r in rows], dtype=float),
+        cell_ids=np.array([r[4] for r in rows]),
+        building_kinds=np.array([r[5] for r in rows]),
+        building_points=points,
+    )
+
+
+@dataclass
+class Params:
+    minutes: float = 15
+    speed_kmh: float = 4.0
+    kinds: list[str] = field(default_factory=list)  # empty = every kind
+    off_network_m: float = OFF_NETWORK_M
+
+    @property
+    def limit(self) -> float:
+        return walk_limit(self.minutes, self.speed_kmh)
+
+    def check(self) -> None:
+        _ = self.limit
+        unknown = [k for k in self.kinds if k not in {s.value for s in ServiceKind}]
+        if unknown:
+            raise BadRequest(f"未知的服务阵地类型：{'、'.join(unknown)}")
+        if not 0 <= self.off_network_m <= 200:
+            raise BadRequest("离开道路的步行距离应在 0–200 米之间")
+
+
+@dataclass
+class Station:
+    id: int | None  # None for a hypothetical station
+    kind: str
+    name: str
+    point: Point  # metric
+
+
+def _subdistrict_for(user: User, subdistrict_id: int | None) -> int:
+    subs = list(db.session.scalars(scope.visible_subdistrict_ids(user).distinct()))
+    if subdistrict_id is not None:
+        if subdistrict_id not in subs:
+            if db.session.get(Subdistrict, subdistrict_id) is None:
+                raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
+            raise Forbidden("该街道不在您的管辖范围内")
+        return subdistrict_id
+    if not subs:
+        raise Forbidden("您没有可查看的街道")
+    return min(subs)
+
+
+def stations(net: Network, subdistrict_id: int, kinds: Sequence[str]) -> list[Station]:
+    query = select(
+        ServicePoint.id, ServicePoint.kind, ServicePoint.name, func.ST_AsBinary(ServicePoint.geom)
+    ).where(ServicePoint.subdistrict_id == subdistrict_id)
+    if kinds:
+        query = query.where(ServicePoint.kind.in_(list(kinds)))
+    return [
+        Station(i, k, n, net.proj.to_metric(shapely.from_wkb(g)))
+        for i, k, n, g in db.session.execute(query.order_by(ServicePoint.id))
+    ]
+
+
+def _distances(net: Network, points: Sequence[Point], limit: float) -> tuple[np.ndarray, list[int]]:
+    """Distance of every building point to the nearest of ``points``; and the indices of
+    points too far from every street to use."""
+    if not points:
+        return np.full(len(net.building_ids), np.inf), []
+    snaps = net.graph.snap(points)
+    usable = [i for i, s in enumerate(snaps) if s.offset <= MAX_SNAP_M]
+    off = [i for i in range(len(points)) if i not in usable]
+    if not usable:
+        return np.full(len(net.building_ids), np.inf), off
+    extra = net.graph.with_points([points[i] for i in usable])
+    dist = net.graph.distances(extra.nodes, limit=limit, matrix=extra.matrix)
+    return point_coverage(net.graph, dist, limit).distance, off
+
+
+@dataclass
+class Coverage:
+    params: Params
+    subdistrict_id: int
+    distance: np.ndarray  # per building (inf = unreached within the limit)
+    covered: np.ndarray
+    stations: list[Station]
+    off_network: list[Station]
+
+
+def compute(
+    user: User, subdistrict_id: int | None, params: Params, scenario: Any = None
+) -> tuple[Network, Coverage]:
+    params.check()
+    sub_id = _subdistrict_for(user, subdistrict_id)
+    net = network(sub_id)
+    st = stations(net, sub_id, params.kinds)
+    if scenario is not None:
+        st = scenario.apply(st, net)
+    distance, off = _distances(net, [s.point for s in st], params.limit)
+    covered = distance <= params.limit
+    return net, Coverage(
+        params,
+        sub_id,
+        distance,
+        covered,
+        [s for i, s in enumerate(st) if i not in off],
+        [st[i] for i in off],
+    )
+
+
+def _visible_cells(user: User, subdistrict_id: int) -> dict[int, tuple[str, str, int, str]]:
+    rows = db.session.execute(
+        select(GridCell.id, GridCell.code, GridCell.name, Community.id, Community.name)
+        .join(Community, Community.id == GridCell.community_id)
+        .where(
+            Community.subdistrict_id == subdistrict_id,
+            GridCell.id.in_(scope.visible_cell_ids(user)),
+        )
+        .order_by(GridCell.code)
+    ).all()
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def _share(part: float, whole: float) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def report(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
+    """Per cell, per community and overall: households and residents within reach."""
+    cells = _visible_cells(user, cov.subdistrict_id)
+    visible = np.isin(net.cell_ids, list(cells))
+    per_cell: dict[int, list[float]] = {c: [0, 0, 0, 0, 0] for c in cells}
+    for i in np.flatnonzero(visible):
+        row = per_cell[int(net.cell_ids[i])]
+        row[0] += net.households[i]
+        row[1] += net.residents[i]
+        if cov.covered[i]:
+            row[2] += net.households[i]
+            row[3] += net.residents[i]
+        elif net.households[i] > 0:
+            row[4] += 1
+    cell_rows = []
+    communities: dict[int, dict[str, Any]] = {}
+    for cid, (code, name, comm_id, comm_name) in cells.items():
+        hh, res, hh_c, res_c, gaps = per_cell[cid]
+        cell_rows.append(
+            {
+                "cell_id": cid, "code": code, "name": name, "community_id": comm_id,
+                "community_name": comm_name, "households": int(hh), "residents": int(res),
+                "households_covered": int(hh_c), "residents_covered": int(res_c),
+                "share_households": _share(hh_c, hh), "share_residents": _share(res_c, res),
+                "uncovered_buildings": int(gaps),
+            }
+        )  # fmt: skip
+        c = communities.setdefault(
+            comm_id, {"community_id": comm_id, "name": comm_name, "households": 0, "residents": 0,
+                      "households_covered": 0, "residents_covered": 0}
+        )  # fmt: skip
+        c["households"] += int(hh)
+        c["residents"] += int(res)
+        c["households_covered"] += int(hh_c)
+        c["residents_covered"] += int(res_c)
+    for c in communities.values():
+        c["share_households"] = _share(c["households_covered"], c["households"])
+        c["share_residents"] = _share(c["residents_covered"], c["residents"])
+    return {
+        "params": {
+            "minutes": cov.params.minutes,
+            "speed_kmh": cov.params.speed_kmh,
+            "distance_m": round(cov.params.limit, 1),
+            "kinds": cov.params.kinds,
+            "subdistrict_id": cov.subdistrict_id,
+        },
+        "summary": _summary(net, cov, visible),
+        "communities": list(communities.values()),
+        "cells": cell_rows,
+        "stations": [_station_json(net, s) for s in cov.stations],
+        "off_network": [_station_json(net, s) for s in cov.off_network],
+    }
+
+
+def _summary(net: Network, cov: Coverage, visible: np.ndarray) -> dict[str, Any]:
+    hh = float(net.households[visible].sum())
+    res = float(net.residents[visible].sum())
+    hh_c = float(net.households[visible & cov.covered].sum())
+    res_c = float(net.residents[visible & cov.covered].sum())
+    homes = visible & (net.households > 0)
+    return {
+        "households": int(hh), "residents": int(res),
+        "households_covered": int(hh_c), "residents_covered": int(res_c),
+        "share_households": _share(hh_c, hh), "share_residents": _share(res_c, res),
+        "buildings": int(homes.sum()), "buildings_uncovered": int((homes & ~cov.covered).sum()),
+    }  # fmt: skip
+
+
+def _station_json(net: Network, s: Station) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "kind_label": SERVICE_KIND_LABELS.get(ServiceKind(s.kind), s.kind)
+        if s.kind in {k.value for k in ServiceKind}
+        else s.kind,
+        "name": s.name,
+        "geometry": mapping(net.proj.to_lonlat(s.point)),
+    }
+
+
+def gaps(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
+    """Homes outside every circle (盲点), as GeoJSON points with their distance."""
+    cells = _visible_cells(user, cov.subdistrict_id)
+    mask = np.isin(net.cell_ids, list(cells)) & ~cov.covered & (net.households > 0)
+    features = []
+    for i in np.flatnonzero(mask):
+        d = cov.distance[i]
+        features.append(
+            {
+                "type": "Feature",
+                "id": int(net.building_ids[i]),
+                "geometry": mapping(net.proj.to_lonlat(net.building_points[i])),
+                "properties": {
+                    "building_id": int(net.building_ids[i]),
+                    "cell_id": int(net.cell_ids[i]),
+                    "households": int(net.households[i]),
+                    "residents": int(net.residents[i]),
+                    "distance_m": None if not np.isfinite(d) else round(float(d), 1),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def circles(
+    user: User, subdistrict_id: int | None, params: Params, point_ids: Sequence[int]
+) -> dict[str, Any]:
+    params.check()
+    sub_id = _subdistrict_for(user, subdistrict_id)
+    net = network(sub_id)
+    all_st = {s.id: s for s in stations(net, sub_id, [])}
+    missing = [i for i in point_ids if i not in all_st]
+    if missing:
+        raise NotFound(f"该街道没有编号为 {missing} 的服务阵地")
+    chosen = (
+        [all_st[i] for i in point_ids]
+        if point_ids
+        else [s for s in all_st.values() if not params.kinds or s.kind in params.kinds]
+    )
+    features = []
+    for s in chosen:
+        features.append(_circle_feature(net, s, params))
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _circle_feature(net: Network, s: Station, params: Params) -> dict[str, Any]:
+    extra = net.graph.with_points([s.point])
+    dist = net.graph.distances(extra.nodes, limit=params.limit, matrix=extra.matrix)
+    area = service_circle(net.graph, dist, params.limit, params.off_network_m)
+    return {
+        "type": "Feature",
+        "id": s.id,
+        "geometry": mapping(net.proj.to_lonlat(area)) if not area.is_empty else None,
+        "properties": {
+            "point_id": s.id, "name": s.name, "kind": s.kind,
+            "area_m2": round(float(area.area), 1), "distance_m": round(params.limit, 1),
+        },
+    }  # fmt: skip
+
+
+@dataclass
+class Scenario:
+    """Unsaved changes to the stations: add, move or remove (what-if)."""
+
+    add: list[Point] = field(default_factory=list)  # lon/lat
+    move: dict[int, Point] = field(default_factory=dict)  # id → lon/lat
+    remove: list[int] = field(default_factory=list)
+
+    def apply(self, current: list[Station], net: Network) -> list[Station]:
+        known = {s.id for s in current}
+        unknown = [i for i in [*self.move, *self.remove] if i not in known]
+        if unknown:
+            raise NotFound(f"该街道（所选类型）没有编号为 {unknown} 的服务阵地")
+        out = []
+        for s in current:
+            if s.id in self.remove:
+                continue
+            if s.id in self.move:
+                s = Station(s.id, s.kind, s.name, net.proj.to_metric(self.move[s.id]))
+            out.append(s)
+        for n, p in enumerate(self.add, start=1):
+            out.append(Station(None, "hypothetical", f"假设站点{n}", net.proj.to_metric(p)))
+        return out
+
+
+def what_if(
+    user: User, subdistrict_id: int | None, params: Params, scenario: Scenario
+) -> dict[str, Any]:
+    net, before = compute(user, subdistrict_id, params)
+    _, after = compute(user, before.subdistrict_id, params, scenario)
+    far = [s for s in after.off_network if s.id is None or s.id in scenario.move]
+    if far:
+        raise BadRequest(
+            f"假设站点距离道路超过 {MAX_SNAP_M:.0f} 米，不在步行路网上",
+            points=[s.name for s in far],
+        )
+    b = report(user, net, before)
+    a = report(user, net, after)
+    changed = [
+        {**ca, "share_residents_before": cb["share_residents"]}
+        for cb, ca in zip(b["cells"], a["cells"], strict=True)
+        if cb["residents_covered"] != ca["residents_covered"]
+    ]
+    hypothetical = [s for s in after.stations if s.id is None or s.id in scenario.move]
+    return {
+        "params": a["params"],
+        "before": b["summary"],
+        "after": a["summary"],
+        "cells": changed,
+        "circles": {
+            "type": "FeatureCollection",
+            "features": [_circle_feature(net, s, params) for s in hypothetical],
+        },
+    }
+
+
+def suggest(
+    user: User,
+    subdistrict_id: int | None,
+    params: Params,
+    k: int,
+    candidates: str,
+    building_kinds: Sequence[str],
+    max_candidates: int = 2000,
+) -> dict[str, Any]:
+    """Best ``k`` new sites for the people no station reaches (greedy + swap)."""
+    if not 1 <= k <= 20:
+        raise BadRequest("建议站点数应在 1–20 之间")
+    net, cov = compute(user, subdistrict_id, params)
+    cells = _visible_cells(user, cov.subdistrict_id)
+    targets_mask = np.isin(net.cell_ids, list(cells)) & ~cov.covered & (net.residents > 0)
+    targets = np.flatnonzero(targets_mask)
+    g = net.graph
+    if candidates == "buildings":
+        kinds = set(building_kinds) or {
+            "public",
+            "school",
+            "commercial",
+            "residential",
+            "office",
+            "lowrise",
+        }
+        pool = np.flatnonzero(
+            np.isin(net.building_kinds, list(kinds)) & np.isin(net.cell_ids, list(cells))
+        )
+        nodes = g.point_node[pool]
+    elif candidates == "nodes":
+        pool = np.unique(np.concatenate([g.u, g.v]))  # the crossings that exist
+        nodes = pool
+    else:
+        raise BadRequest("候选位置应为 buildings（现有建筑）或 nodes（路网节点）")
+    if len(nodes) > max_candidates:  # evenly spread subsample, deterministic
+        pick = np.linspace(0, len(nodes) - 1, max_candidates).astype(int)
+        pool, nodes = pool[pick], nodes[pick]
+    reach = coverage_sets(g.matrix, nodes, g.point_node[targets], params.limit)
+    weights = net.residents[targets]
+    picks = suggest_sites(reach, weights, k)
+    before = report(user, net, cov)["summary"]
+    sites = []
+    covered = float(before["residents_covered"])
+    for row, gain in picks:
+        covered += gain
+        if candidates == "buildings":
+            b = int(pool[row])
+            point = net.building_points[b]
+            building_id: int | None = int(net.building_ids[b])
+        else:
+            point = _node_point(g, int(nodes[row]))
+            building_id = None
+        sites.append(
+            {
+                "geometry": mapping(net.proj.to_lonlat(point)),
+                "building_id": building_id,
+                "residents_gained": int(gain),
+                "residents_covered_after": int(covered),
+                "share_residents_after": _share(covered, before["residents"]),
+            }
+        )
+    return {"params": report(user, net, cov)["params"], "before": before, "sites": sites,
+            "candidates": len(nodes)}  # fmt: skip
+
+
+def _node_point(g: WalkGraph, node: int) -> Point:
+    hits = np.flatnonzero(g.u == node)
+    if len(hits):
+        return Point(g.geoms[hits[0]].coords[0])
+    hits = np.flatnonzero(g.v == node)
+    return Point(g.geoms[hits[0]].coords[-1])

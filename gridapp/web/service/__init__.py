@@ -1,0 +1,142 @@
+"""15-minute service circles and work coverage: JSON API (and the coordinator page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint as PageBlueprint
+from flask import Response as FlaskResponse
+from flask import jsonify, render_template
+from flask_login import current_user
+from flask_smorest import Api, Blueprint
+from shapely.geometry import Point
+from werkzeug.wrappers import Response
+
+from gridapp.services import org_coverage
+from gridapp.services import service_coverage as sc
+from gridapp.web.common import doc_errors, json_body, query_args
+from gridapp.web.service import schemas as s
+
+bp = Blueprint("service", __name__, url_prefix="/api", description="15分钟服务圈与工作覆盖")
+pages = PageBlueprint("service_pages", __name__)
+FILE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXPORT_HEADER = ["社区", "网格编码", "网格名称", "户数", "覆盖户数", "户数覆盖率", "人口",
+                 "覆盖人口", "人口覆盖率", "未覆盖楼栋"]  # fmt: skip
+
+
+def _params(args: dict[str, Any]) -> sc.Params:
+    return sc.Params(
+        minutes=args.get("minutes", 15),
+        speed_kmh=args.get("speed", 4.0),
+        kinds=list(args.get("kind") or args.get("kinds") or []),
+        off_network_m=args.get("off_network", sc.OFF_NETWORK_M),
+    )
+
+
+@bp.get("/coverage/service")
+@query_args(bp, s.Params)
+@bp.response(200, s.Report)
+@doc_errors(bp, 400, 403, 404)
+def coverage(**args: Any) -> Response:
+    """工作覆盖：每栋楼到最近服务阵地的步行距离，按网格、社区汇总覆盖的户数和人口"""
+    net, cov = sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+    return jsonify(sc.report(current_user, net, cov))
+
+
+@bp.get("/coverage/service/gaps")
+@query_args(bp, s.Params)
+@bp.response(200, s.Collection)
+@doc_errors(bp, 400, 403, 404)
+def gaps(**args: Any) -> Response:
+    """盲点：所有服务圈之外的住宅楼 (GeoJSON)"""
+    net, cov = sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+    return jsonify(sc.gaps(current_user, net, cov))
+
+
+@bp.get("/coverage/circles")
+@query_args(bp, s.CircleArgs)
+@bp.response(200, s.Collection)
+@doc_errors(bp, 400, 403, 404)
+def circles(**args: Any) -> Response:
+    """服务圈：沿步行路网可达的范围 (GeoJSON 多边形)"""
+    return jsonify(
+        sc.circles(current_user, args.get("subdistrict_id"), _params(args), args["point_id"])
+    )
+
+
+@bp.post("/coverage/what-if")
+@json_body(bp, s.ScenarioBody)
+@bp.response(200, s.WhatIf)
+@doc_errors(bp, 400, 403, 404)
+def what_if(body: dict[str, Any]) -> Response:
+    """假设：增加、移动或撤除服务阵地（不保存），立即看覆盖变化"""
+    scenario = sc.Scenario(
+        add=[Point(p["lon"], p["lat"]) for p in body["add"]],
+        move={p["id"]: Point(p["lon"], p["lat"]) for p in body["move"]},
+        remove=list(body["remove"]),
+    )
+    return jsonify(sc.what_if(current_user, body.get("subdistrict_id"), _params(body), scenario))
+
+
+@bp.post("/coverage/suggest")
+@json_body(bp, s.SuggestBody)
+@bp.response(200, s.Suggestions)
+@doc_errors(bp, 400, 403, 404)
+def suggest(body: dict[str, Any]) -> Response:
+    """建议新站点：覆盖最多未覆盖居民的 k 个位置（贪心 + 交换改进）"""
+    return jsonify(
+        sc.suggest(
+            current_user,
+            body.get("subdistrict_id"),
+            _params(body),
+            body["k"],
+            body["candidates"],
+            body["building_kinds"],
+            body["max_candidates"],
+        )
+    )
+
+
+@bp.get("/coverage/service/export")
+@query_args(bp, s.ExportArgs)
+@bp.doc(
+    responses={
+        200: {
+            "description": "工作覆盖表 (CSV 或 XLSX)",
+            "content": {
+                t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+                for t in FILE_TYPES.values()
+            },
+        }
+    }
+)
+@doc_errors(bp, 400, 403, 404)
+def export(**args: Any) -> FlaskResponse:
+    """导出工作覆盖表"""
+    net, cov = sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+    report = sc.report(current_user, net, cov)
+    rows: list[list[Any]] = [EXPORT_HEADER]
+    for c in report["cells"]:
+        rows.append(
+            [c["community_name"], c["code"], c["name"], c["households"], c["households_covered"],
+             c["share_households"], c["residents"], c["residents_covered"], c["share_residents"],
+             c["uncovered_buildings"]]
+        )  # fmt: skip
+    fmt = args["format"]
+    data = org_coverage.to_xlsx(rows, "工作覆盖") if fmt == "xlsx" else org_coverage.to_csv(rows)
+    response = FlaskResponse(data, mimetype=FILE_TYPES[fmt].split(";")[0])
+    response.headers["Content-Type"] = FILE_TYPES[fmt]
+    response.headers["Content-Disposition"] = f"attachment; filename=service-coverage.{fmt}"
+    return response
+
+
+@pages.get("/service")
+def page() -> str:
+    return render_template("service/index.html")
+
+
+def register(api: Api) -> None:
+    api.register_blueprint(bp)

@@ -1,0 +1,177 @@
+"""Schemas of the service-coverage API."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
+from gridapp.core.vocab import ServiceKind
+
+POSITIVE = validate.Range(min=1, max=2**31 - 1)
+KINDS = [k.value for k in ServiceKind]
+
+
+class Params(Schema):
+    subdistrict_id = fields.Integer(validate=POSITIVE)
+    minutes = fields.Float(
+        load_default=15, validate=validate.Range(min=MIN_MINUTES, max=MAX_MINUTES),
+        metadata={"description": "步行时间（分钟），5/10/15 等"},
+    )  # fmt: skip
+    speed = fields.Float(
+        load_default=4.0, validate=validate.Range(min=MIN_SPEED, max=MAX_SPEED),
+        metadata={"description": "步行速度（公里/小时），老年人约 3"},
+    )  # fmt: skip
+    kind = fields.List(
+        fields.String(validate=validate.OneOf(KINDS)),
+        load_default=list,
+        metadata={"description": "计入的服务阵地类型（可重复；不填 = 全部）"},
+    )
+    off_network = fields.Float(
+        load_default=50.0, validate=validate.Range(min=0, max=200),
+        metadata={"description": "服务圈离开道路的距离（米）"},
+    )  # fmt: skip
+
+
+class CircleArgs(Params):
+    point_id = fields.List(
+        fields.Integer(validate=POSITIVE), load_default=list,
+        metadata={"description": "服务阵地编号（可重复；不填 = 所选类型的全部）"},
+    )  # fmt: skip
+
+
+class ExportArgs(Params):
+    format = fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
+class LonLat(Schema):
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+
+
+class MovedPoint(LonLat):
+    id = fields.Integer(required=True, validate=POSITIVE)
+
+
+class ScenarioBody(Schema):
+    subdistrict_id = fields.Integer(validate=POSITIVE)
+    minutes = fields.Float(
+        load_default=15, validate=validate.Range(min=MIN_MINUTES, max=MAX_MINUTES)
+    )
+    speed = fields.Float(load_default=4.0, validate=validate.Range(min=MIN_SPEED, max=MAX_SPEED))
+    kinds = fields.List(fields.String(validate=validate.OneOf(KINDS)), load_default=list)
+    add = fields.List(fields.Nested(LonLat), load_default=list, validate=validate.Length(max=20))
+    move = fields.List(
+        fields.Nested(MovedPoint), load_default=list, validate=validate.Length(max=50)
+    )
+    remove = fields.List(fields.Integer(validate=POSITIVE), load_default=list)
+
+
+class SuggestBody(Schema):
+    subdistrict_id = fields.Integer(validate=POSITIVE)
+    minutes = fields.Float(
+        load_default=15, validate=validate.Range(min=MIN_MINUTES, max=MAX_MINUTES)
+    )
+    speed = fields.Float(load_default=4.0, validate=validate.Range(min=MIN_SPEED, max=MAX_SPEED))
+    kinds = fields.List(fields.String(validate=validate.OneOf(KINDS)), load_default=list)
+    k = fields.Integer(load_default=3, validate=validate.Range(min=1, max=20))
+    candidates = fields.String(
+        load_default="buildings", validate=validate.OneOf(["buildings", "nodes"])
+    )
+    building_kinds = fields.List(
+        fields.String(validate=validate.OneOf(
+            ["residential", "lowrise", "office", "school", "commercial", "public", "other"]
+        )),
+        load_default=list,
+    )  # fmt: skip
+    max_candidates = fields.Integer(load_default=2000, validate=validate.Range(min=1, max=5000))
+
+
+class Summary(Schema):
+    households = fields.Integer(required=True)
+    residents = fields.Integer(required=True)
+    households_covered = fields.Integer(required=True)
+    residents_covered = fields.Integer(required=True)
+    share_households = fields.Float(required=True)
+    share_residents = fields.Float(required=True)
+    buildings = fields.Integer(required=True)
+    buildings_uncovered = fields.Integer(required=True)
+
+
+class ParamsOut(Schema):
+    minutes = fields.Float(required=True)
+    speed_kmh = fields.Float(required=True)
+    distance_m = fields.Float(required=True)
+    kinds = fields.List(fields.String(), required=True)
+    subdistrict_id = fields.Integer(required=True)
+
+
+class CellRow(Schema):
+    cell_id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    community_id = fields.Integer(required=True)
+    community_name = fields.String(required=True)
+    households = fields.Integer(required=True)
+    residents = fields.Integer(required=True)
+    households_covered = fields.Integer(required=True)
+    residents_covered = fields.Integer(required=True)
+    share_households = fields.Float(required=True)
+    share_residents = fields.Float(required=True)
+    uncovered_buildings = fields.Integer(required=True)
+    share_residents_before = fields.Float()
+
+
+class CommunityRow(Schema):
+    community_id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    households = fields.Integer(required=True)
+    residents = fields.Integer(required=True)
+    households_covered = fields.Integer(required=True)
+    residents_covered = fields.Integer(required=True)
+    share_households = fields.Float(required=True)
+    share_residents = fields.Float(required=True)
+
+
+class StationOut(Schema):
+    id = fields.Integer(required=True, allow_none=True)
+    kind = fields.String(required=True)
+    kind_label = fields.String(required=True)
+    name = fields.String(required=True)
+    geometry = fields.Dict(required=True)
+
+
+class Report(Schema):
+    params = fields.Nested(ParamsOut, required=True)
+    summary = fields.Nested(Summary, required=True)
+    communities = fields.List(fields.Nested(CommunityRow), required=True)
+    cells = fields.List(fields.Nested(CellRow), required=True)
+    stations = fields.List(fields.Nested(StationOut), required=True)
+    off_network = fields.List(fields.Nested(StationOut), required=True)
+
+
+class Collection(Schema):
+    type = fields.String(required=True)
+    features = fields.List(fields.Dict(), required=True)
+
+
+class WhatIf(Schema):
+    params = fields.Nested(ParamsOut, required=True)
+    before = fields.Nested(Summary, required=True)
+    after = fields.Nested(Summary, required=True)
+    cells = fields.List(fields.Nested(CellRow), required=True)
+    circles = fields.Nested(Collection, required=True)
+
+
+class Site(Schema):
+    geometry = fields.Dict(required=True)
+    building_id = fields.Integer(required=True, allow_none=True)
+    residents_gained = fields.Integer(required=True)
+    residents_covered_after = fields.Integer(required=True)
+    share_residents_after = fields.Float(required=True)
+
+
+class Suggestions(Schema):
+    params = fields.Nested(ParamsOut, required=True)
+    before = fields.Nested(Summary, required=True)
+    sites = fields.List(fields.Nested(Site), required=True)
+    candidates = fields.Integer(required=True)
