@@ -17,9 +17,18 @@ from gridapp.core.errors import (
     DomainError,
     Forbidden,
     NotFound,
+    PartitionError,
     StaleVersion,
 )
-from gridapp.core.partition import BuildingInfo, Key, clip_to_free_space, merge_cells, split_cell
+from gridapp.core.partition import (
+    BuildingInfo,
+    Key,
+    check_polygon,
+    clip_to_free_space,
+    merge_cells,
+    polygonal,
+    split_cell,
+)
 from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
 from gridapp.models import Building, CellChange, CellHistory, Community, GridCell, User
@@ -195,10 +204,14 @@ def create(
     name: str,
     geometry: BaseGeometry,
     *,
+    carve: bool = False,
+    override_reason: str = "",
     dry_run: bool = False,
 ) -> tuple[ChangeResult, list[int]]:
-    """Draw a new cell: it is clipped to the community's free space. Returns the result and
-    the ids of the cells the drawing overlapped (they keep their area)."""
+    """Draw a new cell. By default it is clipped to the community's free space and the
+    cells it overlapped keep their area; with ``carve`` it takes the drawn area out of
+    those cells instead (a cell left empty is deleted). Returns the result and the ids of
+    the overlapped cells."""
     require_editor(user)
     community = db.session.get(Community, community_id)
     if community is None:
@@ -213,23 +226,43 @@ def create(
             ),
         )
     ).all()
-    clipped, overlapped = _with_lonlat_errors(
-        proj,
-        clip_to_free_space,
-        drawn,
-        proj.to_metric(to_shape(community.geom)),
-        {c.id: proj.to_metric(to_shape(c.geom)) for c in rows},
-        tolerances(),
-    )
+    cells = {c.id: proj.to_metric(to_shape(c.geom)) for c in rows}
+    community_m = proj.to_metric(to_shape(community.geom))
+    tol = tolerances()
+    inputs: list[CellInput] = []
+    if carve:
+        new = _with_lonlat_errors(proj, check_polygon, drawn, "新网格")
+        new = polygonal(shapely.intersection(new, community_m))
+        overlapped = [
+            k for k, g in cells.items() if polygonal(g.intersection(new)).area > tol.overlap_m2
+        ]
+        if new.area <= tol.gap_m2:
+            raise PartitionError("所画范围不在社区内", geometry=proj.geojson(drawn))
+        for c in rows:
+            if c.id not in overlapped:
+                continue
+            rest = polygonal(shapely.difference(cells[c.id], new))
+            inputs.append(
+                CellInput(id=c.id, version=c.version, delete=True)
+                if rest.area <= tol.gap_m2
+                else CellInput(id=c.id, version=c.version, geometry=proj.to_lonlat(rest))
+            )
+        clipped = new
+    else:
+        clipped, overlapped = _with_lonlat_errors(
+            proj, clip_to_free_space, drawn, community_m, cells, tol
+        )
+    inputs.append(CellInput(key="new-1", name=name, geometry=proj.to_lonlat(clipped)))
     result = apply_change(
         user,
         ChangeRequest(
             op="create",
             community_id=community.id,
-            cells=[CellInput(key="new-1", name=name, geometry=proj.to_lonlat(clipped))],
+            cells=inputs,
+            override_reason=override_reason,
             dry_run=dry_run,
             takes_free_space=True,
-            summary=f"新建网格 {name}",
+            summary=f"新建网格 {name}" + ("（从相邻网格中划出）" if carve and overlapped else ""),
         ),
     )
     return result, [int(k) for k in overlapped]

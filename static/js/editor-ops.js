@@ -3,7 +3,7 @@
 // through the editor's `commit` (which reloads the cells).
 
 import { el } from './map-layers.js';
-import { OP_LABELS, selectField, textField } from './editor-panel.js';
+import { OP_LABELS, button, selectField, textField } from './editor-panel.js';
 
 const L = window.L;
 
@@ -159,24 +159,40 @@ export function createOps(ctx) {
     });
   }
 
-  async function previewDraw(geometry) {
+  /**
+   * Preview a drawn cell. First it takes only the community's free space; when the drawing
+   * overlaps cells (or there is no free space) the manager may instead carve it out of
+   * them (`carve`: the overlapped cells shrink; the server checks buildings and gaps).
+   */
+  async function previewDraw(geometry, carve = false) {
     const communityId = state.community.properties.id;
-    const draft = { community_id: communityId, name: '新网格', geometry };
+    const draft = { community_id: communityId, name: '新网格', geometry, carve };
     try {
       setState('checking');
       const result = await api.draw({ ...draft, dry_run: true });
-      showParts(result.cells, () => '新网格（已裁剪）');
+      showParts(result.cells.filter((f) => f.id === null), () => '新网格');
       const overlapped = result.overlapped || [];
-      const note = overlapped.length
-        ? `画出的范围压到了 ${overlapped.map(label).join('、')}，重叠部分已自动裁去（见地图）。`
-        : '画出的范围没有压到已有网格。';
+      const names = overlapped.map(label).join('、');
+      let note = '画出的范围没有压到已有网格。';
+      if (carve) note = `将从 ${names} 中划出所画范围，这些网格相应缩小（见影响预览）。`;
+      else if (overlapped.length) note = `画出的范围压到了 ${names}，重叠部分已自动裁去（见地图）。`;
+      const extra = [el('p', 'dialog-note', note)];
+      if (!carve && overlapped.length) {
+        extra.push(
+          button('改为从重叠网格中划出', 'carve', () => {
+            dialog.close();
+            previewDraw(geometry, true);
+          }),
+        );
+      }
       const name = textField('新网格名称', '', 'name');
       name.input.required = true;
       name.input.placeholder = '例如：幸福小区网格';
+      extra.push(name.wrap);
       dialog.open({
-        title: '新建网格',
+        title: carve ? '新建网格（从相邻网格中划出）' : '新建网格',
         impact: result.impact,
-        extra: [el('p', 'dialog-note', note), name.wrap],
+        extra,
         confirmLabel: '确认新建',
         onConfirm: () => {
           const value = name.input.value.trim();
@@ -187,7 +203,10 @@ export function createOps(ctx) {
           }
           return commit(() => api.draw({ ...draft, name: value }), '已新建网格', {
             kind: 'draw',
-            select: (r) => (r.cells[0] ? r.cells[0].id : null),
+            select: (r) => {
+              const created = r.cells.find((f) => f.properties.version === 1);
+              return created ? created.id : null;
+            },
           });
         },
         onCancel: () => {
@@ -197,6 +216,11 @@ export function createOps(ctx) {
       });
       setState('preview');
     } catch (err) {
+      const noFreeSpace = err.status === 422 && (err.body || {}).status === 'partition_error';
+      if (!carve && noFreeSpace) {
+        previewDraw(geometry, true); // a fully covered community: offer to carve instead
+        return;
+      }
       handleError(err, { kind: 'draw' });
       backToReshape();
     }

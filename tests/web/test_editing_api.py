@@ -493,3 +493,33 @@ def test_a_save_leaves_buildings_of_the_neighbouring_community_alone(
     assert response.json["impact"]["transfers"] == []
     with as_manager.application.app_context():
         assert db.session.get(Building, house_id).cell_id == world.cells["A2S"]  # type: ignore[union-attr]
+
+
+def test_drawing_with_carve_takes_the_area_out_of_the_overlapped_cells(
+    as_manager: FlaskClient, world: World, db_session: None
+) -> None:
+    drawn = _poly(116.401, 39.904, 116.403, 39.909)  # across the A1N/A1S boundary, no building
+    body = {"community_id": world.communities["A1"], "name": "新小区网格", "geometry": drawn}
+    preview = as_manager.post("/api/cells/draw", json={**body, "carve": True, "dry_run": True})
+    assert preview.status_code == 200, preview.json
+    assert sorted(preview.json["overlapped"]) == sorted([world.cells["A1N"], world.cells["A1S"]])
+    response = as_manager.post("/api/cells/draw", json={**body, "carve": True})
+    assert response.status_code == 200, response.json
+    cells = as_manager.get(f"/api/cells?community_id={world.communities['A1']}").json["features"]
+    by_code = {f["properties"]["code"]: shape(f["geometry"]) for f in cells}
+    new = by_code["110199001001003"]
+    assert new.bounds == pytest.approx((116.401, 39.904, 116.403, 39.909), abs=1e-7)
+    assert by_code["110199001001001"].intersection(new).area == pytest.approx(0, abs=1e-12)
+    total = sum(g.area for g in by_code.values())
+    assert total == pytest.approx((E - W) * 0.01, rel=1e-9)  # still no gap, no overlap
+
+
+def test_carving_through_a_building_needs_a_reason(
+    as_manager: FlaskClient, world: World, db_session: None
+) -> None:
+    drawn = _poly(116.401, 39.9074, 116.405, 39.909)  # cuts the A1N building (x 116.4048–.4052)
+    body = {"community_id": world.communities["A1"], "name": "x", "geometry": drawn, "carve": True}
+    refused = as_manager.post("/api/cells/draw", json=body)
+    assert refused.status_code == 422 and refused.json["status"] == "building_cut"
+    forced = as_manager.post("/api/cells/draw", json={**body, "override_reason": "临时划分"})
+    assert forced.status_code == 200, forced.json

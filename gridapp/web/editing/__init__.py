@@ -113,7 +113,13 @@ def draw_cell(body: dict[str, Any]) -> Response:
     """在社区内画一个新网格（自动裁剪到未被覆盖的区域）"""
     geometry = lonlat_geometry(body["geometry"], "新网格", ("Polygon", "MultiPolygon"))
     result, overlapped = edit_ops.create(
-        current_user, body["community_id"], body["name"], geometry, dry_run=body["dry_run"]
+        current_user,
+        body["community_id"],
+        body["name"],
+        geometry,
+        carve=body["carve"],
+        override_reason=body["override_reason"],
+        dry_run=body["dry_run"],
     )
     return _result(result, overlapped=overlapped)
 

@@ -78,6 +78,11 @@ class MergeBody(Schema):
 class DrawBody(Schema):
     community_id = ID
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    carve = fields.Boolean(
+        load_default=False,
+        metadata={"description": "从重叠的网格中划出（重叠网格相应缩小）；否则只取空闲区域"},
+    )
+    override_reason = fields.String(load_default="", validate=validate.Length(max=500))
     geometry = fields.Nested(
         PolygonGeometry, required=True, metadata={"description": GEOMETRY_HELP}
     )
