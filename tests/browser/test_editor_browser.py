@@ -483,3 +483,28 @@ def test_split_along_a_drawn_line_then_merge_back_then_revert_the_merge(
     assert len(cell_ids(driver)) == 3
     back = api_get(driver, f"/api/cells?community_id={community}")["features"]
     assert "110199001001003" in {f["properties"]["code"] for f in back}
+
+
+def test_drawing_a_new_cell_in_a_full_community_carves_it_out_of_its_neighbours(
+    login_as: LoginAs, live_server: str, world: World, restore_a1: None
+) -> None:
+    community = world.communities["A1"]
+    driver = login_as("t_manager")
+    open_editor(driver, live_server)
+    driver.find_element(By.CSS_SELECTOR, '.editor-tools button[data-mode="draw"]').click()
+    # a rectangle across the A1N/A1S boundary, west of both buildings; close on the start
+    corners = [(39.9085, 116.401), (39.9085, 116.403), (39.9035, 116.403), (39.9035, 116.401)]
+    for point in [*corners, corners[0]]:
+        click_map(driver, point)
+    dialog = confirm_dialog(driver)
+    wait_for(driver, "state", ("preview",), "no draw preview")
+    assert "划出" in dialog.text  # the community is full: the drawing is carved out
+    name = dialog.find_element(By.CSS_SELECTOR, 'input[name="name"]')
+    name.send_keys("新建小区网格")
+    dialog.find_element(By.CSS_SELECTOR, "button.dialog-confirm").click()
+    assert wait_for(driver, "state", ("saved", "error", "conflict"), "not drawn") == "saved"
+    cells = api_get(driver, f"/api/cells?community_id={community}")["features"]
+    by_code = {f["properties"]["code"]: f for f in cells}
+    assert by_code["110199001001003"]["properties"]["name"] == "新建小区网格"
+    total = sum(shape(f["geometry"]).area for f in cells)
+    assert abs(total - 0.01 * 0.01) < 1e-12  # still covers the community exactly
