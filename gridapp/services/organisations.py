@@ -540,3 +540,43 @@ def units(user: User) -> dict[str, Any]:
             for u, geometry, org in rows
         ],
     }
+
+
+def register_member(
+    user: User, cell_id: int, member_id: int, team_id: int | None
+) -> list[dict[str, Any]]:
+    """在职党员到社区报到: an in-post member registers in the cell where they live, and
+    optionally joins a team of that community. Returns the cell's registrations."""
+    cell = _cell_in_scope(user, cell_id, write=True)
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"未找到编号为 {member_id} 的党员")
+    community = db.session.get(Community, cell.community_id)
+    assert community is not None
+    if member.subdistrict_id != community.subdistrict_id:
+        raise BadRequest("该党员不在本街道的党员名册中")
+    if member.status != "in_post":
+        raise BadRequest(f"{member.name} 不是在职党员，不需要到社区报到")
+    if team_id is not None:
+        team = db.session.get(VolunteerTeam, team_id)
+        if team is None:
+            raise NotFound(f"未找到编号为 {team_id} 的服务队")
+        if team.community_id not in (None, community.id):
+            raise BadRequest("只能加入本社区的服务队")
+    existing = db.session.scalar(
+        select(MemberRegistration).where(
+            MemberRegistration.member_id == member.id,
+            MemberRegistration.community_id == community.id,
+        )
+    )
+    if existing is not None:
+        existing.cell_id = cell.id
+        existing.team_id = team_id
+    else:
+        db.session.add(
+            MemberRegistration(
+                member_id=member.id, community_id=community.id, cell_id=cell.id, team_id=team_id
+            )
+        )
+    db.session.commit()
+    return registrations(user, cell_id)

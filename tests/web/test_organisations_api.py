@@ -349,3 +349,24 @@ def test_registrations_zones_and_units(
     assert [z["name"] for z in zones] == ["楼居共建片区"]
     units = as_coordinator.get("/api/units").json["features"]
     assert [u["properties"]["name"] for u in units] == ["甲一小学"]  # 乙公司 is in B
+
+
+def test_an_in_post_member_registers_in_a_cell_and_a_team(
+    app: Flask, as_coordinator: FlaskClient, orgs: Orgs, world: World
+) -> None:
+    with app.app_context():
+        member = Member(
+            subdistrict_id=world.subdistricts["A"], name="报到甲", gender="女",
+            phone="13700000002", status="in_post",
+        )  # fmt: skip
+        db.session.add(member)
+        db.session.commit()
+        member_id = member.id
+    url = f"/api/cells/{world.cells['A1N']}/registrations"
+    response = as_coordinator.post(url, json={"member_id": member_id, "team_id": orgs.team})
+    assert response.status_code == 200, response.json
+    assert [(r["name"], r["team"]) for r in response.json["registrations"]] == [
+        ("报到甲", "甲一便民服务队")
+    ]
+    retired = as_coordinator.post(url, json={"member_id": orgs.hub})
+    assert retired.status_code == 400 and "不是在职党员" in retired.json["message"]

@@ -154,6 +154,18 @@ def cell_registrations(cell_id: int) -> Response:
     return jsonify({"registrations": organisations.registrations(current_user, cell_id)})
 
 
+@bp.post(f"/cells/<{ID}:cell_id>/registrations")
+@json_body(bp, s.RegisterBody)
+@bp.response(200, s.Registrations)
+@doc_errors(bp, 400, 403, 404)
+def register_member(body: dict[str, Any], cell_id: int) -> Response:
+    """在职党员到社区报到：登记到住地网格（可同时加入本社区服务队）"""
+    result = organisations.register_member(
+        current_user, cell_id, body["member_id"], body.get("team_id")
+    )
+    return jsonify({"registrations": result})
+
+
 @bp.get("/zones")
 @bp.response(200, s.Zones)
 @doc_errors(bp)

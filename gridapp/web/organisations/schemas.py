@@ -244,3 +244,8 @@ class UnitFeature(Schema):
 class Units(Schema):
     type = fields.String(required=True)
     features = fields.List(fields.Nested(UnitFeature), required=True)
+
+
+class RegisterBody(Schema):
+    member_id = fields.Integer(required=True, validate=POSITIVE)
+    team_id = fields.Integer(validate=POSITIVE, allow_none=True)
