@@ -160,6 +160,9 @@ class WhatIf(Schema):
     after = fields.Nested(Summary, required=True)
     cells = fields.List(fields.Nested(CellRow), required=True)
     circles = fields.Nested(Collection, required=True)
+    gaps_after = fields.Nested(
+        Collection, required=True, metadata={"description": "假设方案下仍在所有服务圈之外的住宅楼"}
+    )
 
 
 class Site(Schema):
