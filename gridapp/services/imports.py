@@ -159,8 +159,10 @@ def import_file(
     )
     if plan.errors:
         db.session.rollback()
+        bad_lines = len({e["line"] for e in plan.errors})
         raise ImportRejected(
-            f"文件中有 {len(plan.errors)} 行有误，未导入任何数据，请修改后重新上传",
+            f"文件中有 {bad_lines} 行有误（共 {len(plan.errors)} 处问题），未导入任何数据，"
+            "请修改后重新上传",
             rows=plan.errors,
         )
     if dry_run:

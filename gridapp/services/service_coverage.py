@@ -377,10 +377,13 @@ def circles(
         if point_ids
         else [s for s in all_st.values() if not params.kinds or s.kind in params.kinds]
     )
-    features = []
-    for s in chosen:
-        features.append(_circle_feature(net, s, params))
-    return {"type": "FeatureCollection", "features": features}
+    # a station farther than MAX_SNAP_M from every street reaches no one: no circle
+    snaps = net.graph.snap([s.point for s in chosen])
+    on_network = [s for s, snap in zip(chosen, snaps, strict=True) if snap.offset <= MAX_SNAP_M]
+    return {
+        "type": "FeatureCollection",
+        "features": [_circle_feature(net, s, params) for s in on_network],
+    }
 
 
 def _circle_feature(net: Network, s: Station, params: Params) -> dict[str, Any]:
@@ -447,6 +450,7 @@ def what_if(
         "before": b["summary"],
         "after": a["summary"],
         "cells": changed,
+        "gaps_after": gaps(user, net, after),
         "circles": {
             "type": "FeatureCollection",
             "features": [_circle_feature(net, s, params) for s in hypothetical],

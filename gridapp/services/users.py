@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from gridapp.core.vocab import ROLE_LABELS, Role
 from gridapp.extensions import db
-from gridapp.models import Community, GridCell, Subdistrict, User, UserScope
+from gridapp.models import CellAssignment, Community, GridCell, Subdistrict, User, UserScope
 
 
 def upsert_user(
@@ -51,8 +51,20 @@ def ensure_demo_users(password: str, subdistrict_code: str) -> list[str]:
         ("field", "张网格员", Role.FIELD_STAFF, [UserScope(cell_id=c.id) for c in cells]),
     ]
     lines = []
-    for username, name, role, scopes in plan:
-        upsert_user(username, name, role, password, scopes)
+    users = {username: upsert_user(username, name, role, password, scopes)
+             for username, name, role, scopes in plan}  # fmt: skip
+    session.flush()
+    # the demo grid worker answers for the cells of their scope
+    for cell in cells:
+        already = session.scalar(
+            select(CellAssignment.id).where(
+                CellAssignment.cell_id == cell.id,
+                CellAssignment.user_id == users["field"].id,
+                CellAssignment.ended_at.is_(None),
+            )
+        )
+        if already is None:
+            session.add(CellAssignment(cell_id=cell.id, kind="worker", user_id=users["field"].id))
     session.commit()
     scope_text = {
         Role.ADMIN: "全部",

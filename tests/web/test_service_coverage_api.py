@@ -104,6 +104,8 @@ def test_what_if_removing_a_station_and_adding_one(
     changed = {c["code"]: c for c in response.json["cells"]}
     assert changed["110199001001001"]["share_residents_before"] == 1.0
     assert changed["110199001001001"]["share_residents"] == 0.0
+    homes = sorted(f["properties"]["residents"] for f in response.json["gaps_after"]["features"])
+    assert homes == [250, 500, 500]  # A1N's home is now outside every circle too
     add = {"minutes": 5, "speed": 3, "add": [{"lon": 116.405, "lat": 39.901}]}
     after = as_coordinator.post("/api/coverage/what-if", json=add).json
     assert after["after"]["residents_covered"] == after["before"]["residents_covered"] + 500
@@ -187,3 +189,11 @@ def test_export(as_coordinator: FlaskClient, streets: None) -> None:
     from openpyxl import load_workbook
 
     assert load_workbook(io.BytesIO(xlsx.data)).active["B1"].value == "网格编码"  # type: ignore[index]
+
+
+def test_no_circle_for_a_station_off_the_network(as_admin: FlaskClient, world: World) -> None:
+    # subdistrict B's only street runs along its south edge, ~1 km from its station
+    body = _get(as_admin, f"/api/coverage/circles?subdistrict_id={world.subdistricts['B']}")
+    assert body["features"] == []
+    report = _get(as_admin, f"/api/coverage/service?subdistrict_id={world.subdistricts['B']}")
+    assert [s["id"] for s in report["off_network"]] == [world.service_points["B1"]]

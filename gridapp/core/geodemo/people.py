@@ -214,6 +214,8 @@ def organisations(
                     for i, m in enumerate(members)
                     if m.org_key.endswith(community.code) or community.code in m.org_key
                 ]
+                taken = {p[0] for p in team.people}
+                local = [i for i in local if members[i].name not in taken]
                 if local and rng.random() < 0.5:
                     idx = local[int(rng.integers(len(local)))]
                     team.people.append((members[idx].name, members[idx].phone, n == 0, idx))
