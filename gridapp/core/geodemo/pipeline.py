@@ -114,7 +114,10 @@ class SubdistrictResult:
             h.update(f"{s.kind}|{s.name}|{s.geom.wkt}".encode())
         for o in self.orgs:
             h.update(f"{o.key}|{o.parent_key}|{o.name}".encode())
-        h.update(f"{len(self.members)}|{len(self.teams)}".encode())
+        for m in self.members:
+            h.update(f"{m.name}|{m.org_key}|{m.status}|{m.is_hub}|{m.registered_cell}".encode())
+        for t in self.teams:
+            h.update(f"{t.name}|{[p[0] for p in t.people]}".encode())
         for a in self.work.assignments:
             h.update(f"{a.cell_code}|{a.kind}|{a.target}".encode())
         h.update(f"{sum(m.is_hub for m in self.members)}|{len(self.work.units)}".encode())
