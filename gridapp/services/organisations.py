@@ -13,6 +13,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from geoalchemy2 import Geography, Geometry
+from geoalchemy2.shape import from_shape
+from shapely.geometry import Polygon, mapping
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import delete, func, select
 
 from gridapp.core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -449,7 +453,7 @@ def members_of_cell(user: User, cell_id: int) -> list[dict[str, Any]]:
     """Members living in a cell; phone numbers only for users whose scope holds the cell."""
     _cell_in_scope(user, cell_id, write=False)
     rows = db.session.execute(
-        select(Member, PartyOrg.name)
+        select(Member, PartyOrg.name, func.ST_AsGeoJSON(Member.responsibility_area, 7))
         .join(Building, Building.id == Member.home_building_id)
         .outerjoin(PartyOrg, PartyOrg.id == Member.org_id)
         .where(Building.cell_id == cell_id)
@@ -465,9 +469,48 @@ def members_of_cell(user: User, cell_id: int) -> list[dict[str, Any]]:
             "phone": m.phone,
             "is_hub": m.is_hub,
             "hub_households": m.hub_households,
+            "responsibility_area": None if area is None else json.loads(area),
         }
-        for m, org in rows
+        for m, org, area in rows
     ]
+
+
+def set_responsibility_area(
+    user: User, member_id: int, geometry: BaseGeometry | None
+) -> dict[str, Any]:
+    """党员责任区: the small area a member answers for (None clears it). It must be a valid
+    polygon inside the cell where the member lives."""
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"未找到编号为 {member_id} 的党员")
+    if member.home_building_id is None:
+        raise BadRequest(f"{member.name} 没有登记住址楼栋，无法划定责任区")
+    building = db.session.get(Building, member.home_building_id)
+    assert building is not None
+    if building.cell_id is None:
+        raise BadRequest(f"{member.name} 的住址不在任何网格内")
+    cell = _cell_in_scope(user, building.cell_id, write=True)
+    if geometry is None:
+        member.responsibility_area = None
+    else:
+        if not isinstance(geometry, Polygon) or not geometry.is_valid or geometry.area <= 0:
+            raise BadRequest("责任区应为一个有效的多边形（不能自相交）")
+        inside = db.session.scalar(
+            select(
+                func.ST_Covers(
+                    func.ST_Buffer(GridCell.geom.cast(Geography), 1.0).cast(Geometry),
+                    func.ST_GeomFromText(geometry.wkt, 4326),
+                )
+            ).where(GridCell.id == cell.id)
+        )
+        if not inside:
+            raise BadRequest(f"责任区必须在党员所住的网格 {cell.name}({cell.code}) 之内")
+        member.responsibility_area = from_shape(geometry, srid=4326)
+    db.session.commit()
+    return {
+        "member_id": member.id,
+        "responsibility_area": None if geometry is None else mapping(geometry),
+    }
 
 
 def registrations(user: User, cell_id: int) -> list[dict[str, Any]]:

@@ -87,6 +87,11 @@ def test_load_writes_every_layer(
         assert _count(PartyOrg) > 0 and _count(Member) > 0 and _count(TeamMember) > 0
         homes = db.session.scalar(select(func.count()).where(Member.home.is_not(None)))
         assert homes and homes > 0
+        hubs = db.session.scalar(select(func.count()).where(Member.is_hub.is_(True)))
+        areas = db.session.scalar(
+            select(func.count()).where(Member.responsibility_area.is_not(None))
+        )
+        assert hubs and areas == hubs  # every 党员中心户 has a 责任区 around their home
         points = db.session.scalar(
             select(func.count())
             .select_from(ServicePoint)

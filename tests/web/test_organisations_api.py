@@ -370,3 +370,21 @@ def test_an_in_post_member_registers_in_a_cell_and_a_team(
     ]
     retired = as_coordinator.post(url, json={"member_id": orgs.hub})
     assert retired.status_code == 400 and "不是在职党员" in retired.json["message"]
+
+
+def test_a_member_gets_a_responsibility_area_inside_their_cell(
+    as_coordinator: FlaskClient, orgs: Orgs, world: World
+) -> None:
+    url = f"/api/members/{orgs.hub}/responsibility-area"
+    inside = {"type": "Polygon", "coordinates": [[[116.404, 39.907], [116.406, 39.907],
+              [116.406, 39.908], [116.404, 39.908], [116.404, 39.907]]]}  # fmt: skip
+    response = as_coordinator.post(url, json={"geometry": inside})
+    assert response.status_code == 200, response.json
+    members = as_coordinator.get(f"/api/cells/{world.cells['A1N']}/members").json["members"]
+    assert members[0]["responsibility_area"]["type"] == "Polygon"
+    outside = {"type": "Polygon", "coordinates": [[[116.404, 39.903], [116.406, 39.903],
+               [116.406, 39.908], [116.404, 39.908], [116.404, 39.903]]]}  # fmt: skip
+    refused = as_coordinator.post(url, json={"geometry": outside})
+    assert refused.status_code == 400 and "网格" in refused.json["message"]
+    cleared = as_coordinator.post(url, json={"geometry": None})
+    assert cleared.status_code == 200 and cleared.json["responsibility_area"] is None

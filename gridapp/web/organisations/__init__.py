@@ -18,7 +18,7 @@ from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import User, UserScope
 from gridapp.services import imports, org_coverage, organisations, scope
-from gridapp.web.common import ID, doc_errors, json_body, query_args
+from gridapp.web.common import ID, doc_errors, json_body, lonlat_geometry, query_args
 from gridapp.web.organisations import schemas as s
 
 bp = Blueprint("organisations", __name__, url_prefix="/api", description="党组织、服务队与组织覆盖")
@@ -164,6 +164,17 @@ def register_member(body: dict[str, Any], cell_id: int) -> Response:
         current_user, cell_id, body["member_id"], body.get("team_id")
     )
     return jsonify({"registrations": result})
+
+
+@bp.post(f"/members/<{ID}:member_id>/responsibility-area")
+@json_body(bp, s.AreaBody)
+@bp.response(200, s.AreaResult)
+@doc_errors(bp, 400, 403, 404)
+def responsibility_area(body: dict[str, Any], member_id: int) -> Response:
+    """划定（或撤销）党员责任区"""
+    data = body["geometry"]
+    geometry = None if data is None else lonlat_geometry(data, "责任区", ("Polygon",))
+    return jsonify(organisations.set_responsibility_area(current_user, member_id, geometry))
 
 
 @bp.get("/zones")

@@ -127,6 +127,9 @@ class CellMember(Schema):
     phone = fields.String(required=True)
     is_hub = fields.Boolean(required=True)
     hub_households = fields.Integer(required=True)
+    responsibility_area = fields.Dict(
+        required=True, allow_none=True, metadata={"description": "党员责任区 (GeoJSON Polygon)"}
+    )
 
 
 class CellMembers(Schema):
@@ -249,3 +252,20 @@ class Units(Schema):
 class RegisterBody(Schema):
     member_id = fields.Integer(required=True, validate=POSITIVE)
     team_id = fields.Integer(validate=POSITIVE, allow_none=True)
+
+
+class AreaGeometry(Schema):
+    type = fields.String(required=True, validate=validate.Equal("Polygon"))
+    coordinates = fields.List(fields.Raw(), required=True)
+
+
+class AreaBody(Schema):
+    geometry = fields.Nested(
+        AreaGeometry, required=True, allow_none=True,
+        metadata={"description": "责任区多边形 (EPSG:4326)；null 表示撤销"},
+    )  # fmt: skip
+
+
+class AreaResult(Schema):
+    member_id = fields.Integer(required=True)
+    responsibility_area = fields.Dict(required=True, allow_none=True)
