@@ -32,7 +32,7 @@ from gridapp.models import (
     VolunteerTeam,
 )
 from gridapp.services import scope
-from gridapp.services.org_coverage import to_csv, to_xlsx
+from gridapp.services.tables import to_csv, to_xlsx
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")

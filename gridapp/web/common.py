@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from flask import Response as FlaskResponse
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from shapely.geometry import shape
@@ -98,3 +99,34 @@ def lonlat_geometry(data: Any, what: str, types: tuple[str, ...]) -> BaseGeometr
             f"{what}的坐标超出经纬度范围：请使用 EPSG:4326 经纬度坐标（经度在前），而不是投影坐标"
         )
     return geom
+
+
+# Table downloads (CSV with a BOM so that Excel reads UTF-8, or XLSX).
+FILE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def binary_doc(bp: Blueprint, description: str) -> Any:
+    """Document a 200 that is a CSV or XLSX file."""
+    content = {
+        t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+        for t in FILE_TYPES.values()
+    }
+    return bp.doc(responses={200: {"description": description, "content": content}})
+
+
+def download(data: bytes, mimetype: str, filename: str) -> FlaskResponse:
+    response = FlaskResponse(data, mimetype=mimetype.split(";")[0])
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+def table_download(rows: list[list[Any]], fmt: str, title: str, filename: str) -> FlaskResponse:
+    """A table as a CSV or XLSX download (``fmt`` is "csv" or "xlsx")."""
+    from gridapp.services.tables import to_csv, to_xlsx
+
+    data = to_xlsx(rows, title) if fmt == "xlsx" else to_csv(rows)
+    return download(data, FILE_TYPES[fmt], f"{filename}.{fmt}")

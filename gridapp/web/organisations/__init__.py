@@ -18,21 +18,21 @@ from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import User, UserScope
 from gridapp.services import imports, org_coverage, organisations, scope
-from gridapp.web.common import ID, doc_errors, json_body, lonlat_geometry, query_args
+from gridapp.web.common import (
+    ID,
+    binary_doc,
+    doc_errors,
+    download,
+    json_body,
+    lonlat_geometry,
+    query_args,
+    table_download,
+)
 from gridapp.web.organisations import schemas as s
 
 bp = Blueprint("organisations", __name__, url_prefix="/api", description="党组织、服务队与组织覆盖")
 
 IMPORT_KINDS = "any(members, teams, assignments)"
-FILE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _binary(description: str, *types: str) -> Any:
-    content = {t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for t in types}
-    return bp.doc(responses={200: {"description": description, "content": content}})
 
 
 @bp.get("/party-orgs")
@@ -204,23 +204,22 @@ def organisation_coverage(community_id: int | None = None) -> Response:
 
 @bp.get("/coverage/organisation/export")
 @query_args(bp, s.ExportArgs)
-@_binary("组织覆盖表 (CSV 或 XLSX)", *FILE_TYPES.values())
+@binary_doc(bp, "组织覆盖表 (CSV 或 XLSX)")
 @doc_errors(bp, 400)
 def export_coverage(format: str = "csv", community_id: int | None = None) -> FlaskResponse:
     """导出组织覆盖表"""
     rows = org_coverage.export_rows(current_user, community_id)
-    data = org_coverage.to_xlsx(rows, "组织覆盖") if format == "xlsx" else org_coverage.to_csv(rows)
-    return _download(data, FILE_TYPES[format], f"organisation-coverage.{format}")
+    return table_download(rows, format, "组织覆盖", "organisation-coverage")
 
 
 @bp.get(f"/imports/<{IMPORT_KINDS}:kind>/template")
 @query_args(bp, s.TemplateArgs)
-@_binary("导入模板 (CSV 或 XLSX)", *FILE_TYPES.values())
+@binary_doc(bp, "导入模板 (CSV 或 XLSX)")
 @doc_errors(bp, 400, 404)
 def import_template(kind: str, format: str = "csv") -> FlaskResponse:
     """下载导入模板"""
     data, mimetype, name = imports.template(kind, format)
-    return _download(data, mimetype, name)
+    return download(data, mimetype, name)
 
 
 @bp.post(f"/imports/<{IMPORT_KINDS}:kind>")
@@ -250,14 +249,6 @@ def _only_subdistrict() -> int:
     if len(candidates) != 1:
         raise BadRequest("请用 subdistrict_id 指定导入到哪个街道")
     return candidates[0]
-
-
-def _download(data: bytes, mimetype: str, filename: str) -> FlaskResponse:
-    response = FlaskResponse(data, mimetype=mimetype.split(";")[0])
-    if mimetype.startswith("text/"):
-        response.headers["Content-Type"] = mimetype
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
 
 
 def register(api: Api) -> None:

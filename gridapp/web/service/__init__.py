@@ -17,19 +17,15 @@ from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
 from gridapp.core.vocab import BUILDING_KIND_LABELS
 from gridapp.extensions import db
 from gridapp.models import Subdistrict
-from gridapp.services import org_coverage, scope
+from gridapp.services import scope
 from gridapp.services import service_coverage as sc
-from gridapp.web.common import doc_errors, json_body, query_args
+from gridapp.web.common import binary_doc, doc_errors, json_body, query_args, table_download
 from gridapp.web.mapframe import build_map
 from gridapp.web.maps import service_kinds
 from gridapp.web.service import schemas as s
 
 bp = Blueprint("service", __name__, url_prefix="/api", description="15分钟服务圈与工作覆盖")
 pages = PageBlueprint("service_pages", __name__)
-FILE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 EXPORT_HEADER = ["社区", "网格编码", "网格名称", "户数", "覆盖户数", "户数覆盖率", "人口",
                  "覆盖人口", "人口覆盖率", "未覆盖楼栋"]  # fmt: skip
 
@@ -109,17 +105,7 @@ def suggest(body: dict[str, Any]) -> Response:
 
 @bp.get("/coverage/service/export")
 @query_args(bp, s.ExportArgs)
-@bp.doc(
-    responses={
-        200: {
-            "description": "工作覆盖表 (CSV 或 XLSX)",
-            "content": {
-                t.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
-                for t in FILE_TYPES.values()
-            },
-        }
-    }
-)
+@binary_doc(bp, "工作覆盖表 (CSV 或 XLSX)")
 @doc_errors(bp, 400, 403, 404)
 def export(**args: Any) -> FlaskResponse:
     """导出工作覆盖表"""
@@ -132,12 +118,7 @@ def export(**args: Any) -> FlaskResponse:
              c["share_households"], c["residents"], c["residents_covered"], c["share_residents"],
              c["uncovered_buildings"]]
         )  # fmt: skip
-    fmt = args["format"]
-    data = org_coverage.to_xlsx(rows, "工作覆盖") if fmt == "xlsx" else org_coverage.to_csv(rows)
-    response = FlaskResponse(data, mimetype=FILE_TYPES[fmt].split(";")[0])
-    response.headers["Content-Type"] = FILE_TYPES[fmt]
-    response.headers["Content-Disposition"] = f"attachment; filename=service-coverage.{fmt}"
-    return response
+    return table_download(rows, args["format"], "工作覆盖", "service-coverage")
 
 
 # The coordinator page: layer groups of its map (key, name in the layer control), bottom
