@@ -1,6 +1,8 @@
 """The organisation pages in a real headless Chromium: a coordinator assigns a team to a cell
 from the coverage map and sees figures, table, charts and map change; field staff only
-read; the tree page creates a child organisation and shows a refused dissolve.
+read; the tree page creates a child organisation and shows a refused dissolve; a coordinator
+draws a member's responsibility area (党员责任区) on the map and sees one outside the cell
+refused.
 
 These tests write to the committed ``world`` (which has no organisations): the ``grid_work``
 fixture commits a small organisation set-up in subdistrict A and its finaliser removes every
@@ -17,14 +19,23 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from selenium.webdriver import Chrome
+from geoalchemy2.shape import from_shape, to_shape
+from selenium.webdriver import ActionChains, Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
+from shapely.geometry import box
 from sqlalchemy import delete, select, update
 
 from gridapp.extensions import db
-from gridapp.models import CellAssignment, GridCell, PartyOrg, TeamMember, VolunteerTeam
+from gridapp.models import (
+    CellAssignment,
+    GridCell,
+    Member,
+    PartyOrg,
+    TeamMember,
+    VolunteerTeam,
+)
 from tests.world import World
 
 LoginAs = Callable[[str], Chrome]  # the `login_as` fixture (tests/browser/conftest.py)
@@ -422,3 +433,183 @@ def test_import_lists_every_bad_row_then_imports_a_good_file(
     assert "已导入 1 行" in section.find_element(By.CSS_SELECTOR, ".import-status").text
     assert card(driver, "team") == ("2", "50%")
     assert row_cell(driver, world.cells["A2N"], "team").text == TEAM_NAME
+
+
+# --- 党员责任区 ----------------------------------------------------------------------------
+
+HUB_NAME = "赵中心户<b>"  # markup in a name must show as text
+MEMBER_NAME = "钱党员"
+
+
+@dataclass
+class AreaMembers:
+    hub: int  # a 党员中心户 of A1N whose area is already drawn
+    member: int  # a member of A1N without an area
+
+
+@pytest.fixture
+def area_members(app: Flask, world: World, grid_work: GridWork) -> Iterator[AreaMembers]:
+    """Two members living in A1N (north half of community A1: 116.40–116.41, 39.905–39.91);
+    the finaliser deletes them again."""
+    with app.app_context():
+        s = db.session
+        common = {
+            "subdistrict_id": world.subdistricts["A"],
+            "org_id": grid_work.branch_n,
+            "home_building_id": world.buildings["A1N"],
+        }
+        hub = Member(
+            name=HUB_NAME, gender="女", status="retired", is_hub=True, hub_households=12,
+            responsibility_area=from_shape(box(116.4015, 39.9060, 116.4040, 39.9085), srid=4326),
+            **common,
+        )  # fmt: skip
+        member = Member(name=MEMBER_NAME, gender="男", status="in_post", **common)
+        s.add_all([hub, member])
+        s.commit()
+        made = AreaMembers(hub.id, member.id)
+    try:
+        yield made
+    finally:
+        with app.app_context():
+            db.session.execute(delete(Member).where(Member.id.in_([made.hub, made.member])))
+            db.session.commit()
+
+
+def click_map_at(driver: Chrome, points: list[tuple[float, float]]) -> None:
+    """Click the coverage map at each (lon, lat), then on the first again (ends a polygon)."""
+    # Bring the map into view at once, and wait for any (smooth) scrolling to end: the
+    # clicks are placed from the map's position when they start.
+    driver.execute_script(
+        "document.getElementById('grid-map')"
+        ".scrollIntoView({block: 'nearest', behavior: 'instant'})"
+    )
+    last: list[Any] = [None]
+
+    def still(_: Any) -> bool:
+        now = driver.execute_script(
+            "return [window.scrollY, document.getElementById('grid-map')"
+            ".getBoundingClientRect().top]"
+        )
+        steady, last[0] = now == last[0], now
+        return steady
+
+    WebDriverWait(driver, WAIT_SECONDS, poll_frequency=0.2).until(still, "the page kept scrolling")
+    script = (
+        "const shell = document.getElementById('grid-map');"
+        "const map = window[shell.dataset.mapVar];"
+        "const size = map.getSize();"
+        "return {node: map.getContainer(), w: size.x, h: size.y, points: arguments[0].map("
+        "  ([lon, lat]) => { const p = map.latLngToContainerPoint([lat, lon]);"
+        "    return [p.x, p.y]; })};"
+    )
+    found = driver.execute_script(script, [list(p) for p in points])
+    node, width, height = found["node"], found["w"], found["h"]
+    for x, y in [*found["points"], found["points"][0]]:
+        assert 0 < x < width and 0 < y < height, (x, y)
+        ActionChains(driver).move_to_element_with_offset(
+            node, int(x - width / 2), int(y - height / 2)
+        ).click().perform()
+
+
+def member_row(panel: WebElement, member_id: int) -> WebElement:
+    return panel.find_element(By.CSS_SELECTOR, f".cell-members tr[data-member-id='{member_id}']")
+
+
+def stored_area(app: Flask, member_id: int) -> Any:
+    with app.app_context():
+        member = db.session.get(Member, member_id)
+        assert member is not None
+        area = member.responsibility_area
+        db.session.rollback()
+        return None if area is None else to_shape(area)
+
+
+def test_coordinator_draws_a_responsibility_area_and_one_outside_the_cell_is_refused(
+    app: Flask, login_as: LoginAs, live_server: str, world: World, area_members: AreaMembers
+) -> None:
+    driver = login_as("t_coordinator")
+    driver.get(f"{live_server}/coverage")
+    wait_ready(driver, "coverage")
+    a1n = world.cells["A1N"]
+    driver.find_element(By.CSS_SELECTOR, "#grid-map .map-legend summary").click()
+    driver.find_element(By.CSS_SELECTOR, f"path.cov-cell[data-cell-id='{a1n}']").click()
+    panel = panel_ready(driver, a1n)
+
+    # The hub's area is on the map (marked as a 党员中心户), listed as drawn; the other not.
+    hub_path = driver.find_element(
+        By.CSS_SELECTOR, f"path.resp-area[data-member-id='{area_members.hub}']"
+    )
+    assert "resp-hub" in (hub_path.get_attribute("class") or "")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.resp-area")) == 1
+    summary = panel.find_element(By.CSS_SELECTOR, ".resp-summary").text
+    assert summary == "责任区：已划定 1 名 / 未划定 1 名"
+    hub_row = member_row(panel, area_members.hub)
+    assert hub_row.find_element(By.CSS_SELECTOR, ".resp-state").text == "已划定"
+    assert hub_row.find_element(By.CSS_SELECTOR, "td").text == HUB_NAME
+    ActionChains(driver).move_to_element(hub_path).perform()
+    tip = WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-tooltip.resp-tooltip"),
+        "no tooltip on the area",
+    )[0]
+    assert HUB_NAME in tip.text and "党员中心户（12 户）" in tip.text
+    row = member_row(panel, area_members.member)
+    assert row.find_element(By.CSS_SELECTOR, ".resp-state").text == "未划定"
+
+    # Draw the member's area inside A1N: it is saved, drawn and listed.
+    row.find_element(By.CSS_SELECTOR, "button.resp-draw").click()
+    assert panel.get_attribute("data-drawing") == str(area_members.member)
+    assert "划定责任区" in panel.find_element(By.CSS_SELECTOR, ".panel-status").text
+    inside = [(116.4050, 39.9060), (116.4085, 39.9060), (116.4085, 39.9085), (116.4050, 39.9085)]
+    click_map_at(driver, inside)
+
+    def status_has(text: str) -> Callable[[Any], bool]:
+        def check(_: Any) -> bool:  # one script: the panel may be redrawn meanwhile
+            state, shown = driver.execute_script(
+                "const p = document.getElementById('cell-panel');"
+                "const s = p.querySelector('.panel-status');"
+                "return [p.dataset.state, s ? s.textContent : ''];"
+            )
+            return bool(state == "ready" and text in shown)
+
+        return check
+
+    WebDriverWait(driver, WAIT_SECONDS).until(status_has("已划定 钱党员 的责任区"), "not saved")
+    saved = stored_area(app, area_members.member)
+    assert saved is not None
+    assert saved.bounds == pytest.approx((116.4050, 39.9060, 116.4085, 39.9085), abs=2e-5)
+    assert driver.find_elements(
+        By.CSS_SELECTOR, f"path.resp-area[data-member-id='{area_members.member}']"
+    )
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.resp-area")) == 2
+    panel = panel_ready(driver, a1n)
+    row = member_row(panel, area_members.member)
+    assert row.find_element(By.CSS_SELECTOR, ".resp-state").text == "已划定"
+    summary = panel.find_element(By.CSS_SELECTOR, ".resp-summary").text
+    assert summary == "责任区：已划定 2 名 / 未划定 0 名"
+
+    # Redrawn across into A1S (south of 39.905): refused with the server's reason, kept
+    # on the map in red; the stored area is unchanged.
+    row.find_element(By.CSS_SELECTOR, "button.resp-draw").click()
+    outside = [(116.4050, 39.9030), (116.4085, 39.9030), (116.4085, 39.9070), (116.4050, 39.9070)]
+    click_map_at(driver, outside)
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda _: (
+            "error"
+            in (panel.find_element(By.CSS_SELECTOR, ".panel-status").get_attribute("class") or "")
+        ),
+        "no refusal shown",
+    )
+    message = panel.find_element(By.CSS_SELECTOR, ".panel-status").text
+    assert message.startswith("划定失败：责任区必须在党员所住的网格")
+    assert "甲一社区第1网格" in message
+    assert driver.find_elements(By.CSS_SELECTOR, "path.resp-rejected")
+    assert stored_area(app, area_members.member).equals(saved)
+    assert driver.execute_script("return window.__alerts") == []
+
+    # 撤销责任区 clears it again.
+    row = member_row(panel, area_members.member)
+    row.find_element(By.CSS_SELECTOR, "button.resp-clear").click()
+    WebDriverWait(driver, WAIT_SECONDS).until(status_has("已撤销 钱党员 的责任区"), "not cleared")
+    assert stored_area(app, area_members.member) is None
+    assert driver.find_elements(By.CSS_SELECTOR, "path.resp-rejected") == []
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.resp-area")) == 1

@@ -105,6 +105,9 @@ def test_write_controls_follow_the_roles(app: Flask, world: World) -> None:
         assert coverage.ids["coverage"]["data-can-manage"] == manage, username
         assert ("import" in coverage.ids) == (manage == "true"), username
         assert ('class="check">检查</button>' in html) == (manage == "true"), username
+        # Leaflet-Geoman (drawing 党员责任区) only for those who may assign
+        geoman = "/static/vendor/leaflet-geoman/leaflet-geoman.js" in coverage.scripts
+        assert geoman == (assign == "true"), username
 
 
 def test_org_pages_load_scripts_and_styles_only_from_static(as_coordinator: FlaskClient) -> None:
@@ -132,7 +135,7 @@ def test_every_asset_and_module_the_org_pages_use_is_served(as_coordinator: Flas
         for src in parsed.scripts:
             if src.startswith("/static/js/"):
                 urls |= module_graph(as_coordinator, src)
-    for module in ("coverage-map.js", "coverage-panel.js", "coverage-charts.js", "org-api.js"):
+    for module in ("coverage-map.js", "coverage-panel.js", "coverage-areas.js", "org-api.js"):
         assert f"/static/js/{module}" in urls
     assert "/static/js/api.js" in urls and "/static/js/map-layers.js" in urls  # reused
     for url in urls:
@@ -174,9 +177,10 @@ def test_coverage_page_names_the_api_routes_its_scripts_read(
     assert template.status_code == 200 and template.mimetype.endswith("spreadsheetml.sheet")
     assert urls["import"].replace("{kind}", "members") == "/api/imports/members"
     assert urls["end"].replace("{id}", "7") == "/api/assignments/7/end"
+    assert urls["area"].replace("{id}", "7") == "/api/members/7/responsibility-area"
     # the map frame: the coverage layers by Chinese name, filled by the script
     layers = json.loads(parsed.ids["grid-map"]["data-layer-vars"] or "")
-    assert {"land", "streets", "communities", "cells", "units"} <= set(layers)
+    assert {"land", "streets", "communities", "cells", "units", "areas"} <= set(layers)
     assert "网格覆盖" in as_coordinator.get("/coverage").get_data(as_text=True)
 
 

@@ -386,5 +386,6 @@ def test_a_member_gets_a_responsibility_area_inside_their_cell(
                [116.406, 39.908], [116.404, 39.908], [116.404, 39.903]]]}  # fmt: skip
     refused = as_coordinator.post(url, json={"geometry": outside})
     assert refused.status_code == 400 and "网格" in refused.json["message"]
-    cleared = as_coordinator.post(url, json={"geometry": None})
+    assert as_coordinator.post(url, json={}).status_code == 400
+    cleared = as_coordinator.post(url, json={"clear": True})
     assert cleared.status_code == 200 and cleared.json["responsibility_area"] is None

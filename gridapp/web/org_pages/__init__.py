@@ -28,6 +28,7 @@ COVERAGE_OVERLAYS = (
     ("communities", "社区"),
     ("cells", "网格覆盖"),
     ("units", "驻区单位"),
+    ("areas", "党员责任区"),
 )
 IMPORT_KINDS = (("members", "党员"), ("teams", "服务队"), ("assignments", "网格分配"))
 
@@ -106,6 +107,7 @@ def coverage() -> str:
         "end": _url_template("organisations.end_assignment", assignment_id=1),
         "members": _url_template("organisations.cell_members", cell_id=1),
         "registrations": _url_template("organisations.cell_registrations", cell_id=1),
+        "area": _url_template("organisations.responsibility_area", member_id=1),
         "template": url_for("organisations.import_template", kind="members").replace(
             "/members/", "/{kind}/", 1
         ),

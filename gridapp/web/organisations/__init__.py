@@ -172,7 +172,9 @@ def register_member(body: dict[str, Any], cell_id: int) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def responsibility_area(body: dict[str, Any], member_id: int) -> Response:
     """划定（或撤销）党员责任区"""
-    data = body["geometry"]
+    if ("geometry" in body) == body["clear"]:
+        raise BadRequest("请给出责任区多边形 geometry，或用 clear 撤销责任区（二选一）")
+    data = body.get("geometry")
     geometry = None if data is None else lonlat_geometry(data, "责任区", ("Polygon",))
     return jsonify(organisations.set_responsibility_area(current_user, member_id, geometry))
 

@@ -261,9 +261,9 @@ class AreaGeometry(Schema):
 
 class AreaBody(Schema):
     geometry = fields.Nested(
-        AreaGeometry, required=True, allow_none=True,
-        metadata={"description": "责任区多边形 (EPSG:4326)；null 表示撤销"},
-    )  # fmt: skip
+        AreaGeometry, metadata={"description": "责任区多边形 (EPSG:4326)；与 clear 二选一"}
+    )
+    clear = fields.Boolean(load_default=False, metadata={"description": "撤销责任区"})
 
 
 class AreaResult(Schema):
