@@ -74,20 +74,69 @@ class Suggestion:
 
 
 def coverage_sets(
-    matrix: csr_matrix, candidates: np.ndarray, targets: np.ndarray, limit: float, batch: int = 64
+    matrix: csr_matrix,
+    candidates: np.ndarray,
+    targets: np.ndarray,
+    limit: float,
+    batch: int = 64,
+    xy: np.ndarray | None = None,
 ) -> csr_matrix:
-    """Sparse boolean matrix: candidate i reaches target j within ``limit``."""
+    """Sparse boolean matrix: candidate i reaches target j within ``limit``.
+
+    With node coordinates ``xy`` (metres), candidates are taken tile by tile, each tile's
+    Dijkstra runs on the subgraph of the nodes within ``limit`` of the tile as the crow
+    flies. That is exact (no walk is shorter than the straight line; a small margin covers
+    rounding of lengths) and each run then costs its neighbourhood, not the whole graph:
+    scipy fills a dense row of every node for every candidate."""
     from scipy.sparse import csr_matrix as csr
     from scipy.sparse import vstack
 
-    blocks = []
-    for start in range(0, len(candidates), batch):
-        chunk = candidates[start : start + batch]
-        d = dijkstra(matrix, directed=False, indices=chunk, limit=limit)
-        blocks.append(csr(d[:, targets] <= limit))
-    if not blocks:
-        return csr((0, len(targets)), dtype=bool)
-    return vstack(blocks).tocsr()
+    candidates = np.asarray(candidates, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    if xy is None:
+        blocks = []
+        for start in range(0, len(candidates), batch):
+            chunk = candidates[start : start + batch]
+            d = dijkstra(matrix, directed=False, indices=chunk, limit=limit)
+            blocks.append(csr(d[:, targets] <= limit))
+        if not blocks:
+            return csr((0, len(targets)), dtype=bool)
+        return vstack(blocks).tocsr()
+
+    column = np.full(matrix.shape[0], -1, dtype=np.int64)
+    column[targets] = np.arange(len(targets))
+    radius = limit * 1.01 + 1.0
+    tile = max(2.0 * limit, 1.0)
+    cxy = xy[candidates]
+    _, group = np.unique(np.floor(cxy / tile).astype(np.int64), axis=0, return_inverse=True)
+    group = group.ravel()
+    by_x = np.argsort(xy[:, 0], kind="stable")
+    xs = xy[by_x, 0]
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    for members in np.split(np.argsort(group, kind="stable"), np.cumsum(np.bincount(group))[:-1]):
+        if len(members) == 0:
+            continue
+        lo = cxy[members].min(axis=0) - radius
+        hi = cxy[members].max(axis=0) + radius
+        a, b = int(np.searchsorted(xs, lo[0], "left")), int(np.searchsorted(xs, hi[0], "right"))
+        near = by_x[a:b]
+        ys = xy[near, 1]
+        nodes = np.sort(near[(ys >= lo[1]) & (ys <= hi[1])])
+        sub = matrix[nodes][:, nodes]
+        local_cols = column[nodes]
+        is_target = local_cols >= 0
+        local = np.searchsorted(nodes, candidates[members])
+        for start in range(0, len(members), batch):
+            d = dijkstra(sub, directed=False, indices=local[start : start + batch], limit=limit)
+            r, c = np.nonzero(d[:, is_target] <= limit)
+            rows.append(members[start : start + batch][r])
+            cols.append(local_cols[is_target][c])
+    r_all = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    c_all = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    return csr(
+        (np.ones(len(r_all), dtype=bool), (r_all, c_all)), shape=(len(candidates), len(targets))
+    )
 
 
 def suggest_sites(reach: csr_matrix, weights: np.ndarray, k: int) -> list[tuple[int, float]]:

@@ -58,11 +58,8 @@ class WalkGraph:
         self.split_node = self.n_street + np.arange(n_points)
         self.point_node = self.n_street + n_points + np.arange(n_points)
         self.n_nodes = self.n_street + 2 * n_points
-        # per edge: the split nodes along it, by fraction (for exact extra sources later)
-        self._chain: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._segment_cache: (
-            tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
-        ) = None
+        self._points = np.asarray(points, dtype=object)
+        self._xy: np.ndarray | None = None
         rows, cols, weights = self._edges()
         self.matrix = _symmetric_min(rows, cols, weights, self.n_nodes)
 
@@ -83,59 +80,102 @@ class WalkGraph:
         ]
 
     def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        by_edge: dict[int, list[tuple[float, int]]] = {}
-        for i, s in enumerate(self.snaps):
-            by_edge.setdefault(s.edge, []).append((s.fraction, int(self.split_node[i])))
-        rows: list[int] = []
-        cols: list[int] = []
-        weights: list[float] = []
+        """Every sub-edge between consecutive nodes along a street edge, and the connectors.
+
+        Also keeps, per split edge, its split nodes sorted by fraction (``_split_*``, for
+        exact extra sources) and every sub-edge as (edge, f0, f1, n0, n1) (``_segments``)."""
+        edge = np.array([s.edge for s in self.snaps], dtype=np.int64)
+        frac = np.array([s.fraction for s in self.snaps], dtype=float)
+        offset = np.array([s.offset for s in self.snaps], dtype=float)
+        order = np.lexsort((self.split_node, frac, edge))
+        se, sf, sn = edge[order], frac[order], self.split_node[order]
+        first = np.ones(len(se), dtype=bool)
+        first[1:] = se[1:] != se[:-1]
+        last = np.ones(len(se), dtype=bool)
+        last[:-1] = se[1:] != se[:-1]
+        prev_node = np.where(first, self.u[se], np.roll(sn, 1))
+        prev_frac = np.where(first, 0.0, np.roll(sf, 1))
+        self._split_edges = se[first]  # sorted, unique
+        self._split_start = np.flatnonzero(first)
+        self._split_frac, self._split_nodes = sf, sn
         plain = np.ones(len(self.u), dtype=bool)
-        for e, items in by_edge.items():
-            plain[e] = False
-            items.sort()
-            fractions = np.array([0.0] + [f for f, _ in items] + [1.0])
-            nodes = np.array([self.u[e]] + [n for _, n in items] + [self.v[e]])
-            self._chain[e] = (fractions, nodes)
-            steps = np.maximum(np.diff(fractions) * self.cost[e], EPS)
-            rows.extend(nodes[:-1])
-            cols.extend(nodes[1:])
-            weights.extend(steps)
-        rows.extend(self.u[plain])
-        cols.extend(self.v[plain])
-        weights.extend(np.maximum(self.cost[plain], EPS))
+        plain[se] = False
+        e = np.concatenate([se, se[last], np.flatnonzero(plain)])
+        f0 = np.concatenate([prev_frac, sf[last], np.zeros(int(plain.sum()))])
+        f1 = np.concatenate([sf, np.ones(int(last.sum()) + int(plain.sum()))])
+        n0 = np.concatenate([prev_node, sn[last], self.u[plain]]).astype(np.int64)
+        n1 = np.concatenate([sn, self.v[se[last]], self.v[plain]]).astype(np.int64)
+        self._segments = (e, f0, f1, n0, n1)
+        steps = np.maximum((f1 - f0) * self.cost[e], EPS)
         # connectors from each point to its split node
-        rows.extend(self.point_node)
-        cols.extend(self.split_node)
-        weights.extend(max(s.offset, EPS) for s in self.snaps)
-        return np.asarray(rows), np.asarray(cols), np.asarray(weights, dtype=float)
+        rows = np.concatenate([n0, self.point_node])
+        cols = np.concatenate([n1, self.split_node])
+        weights = np.concatenate([steps, np.maximum(offset, EPS)])
+        return rows, cols, weights
+
+    def _chain(self, edge: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Fractions and nodes along each of ``edge`` (its ends and split nodes, in order)."""
+        k = np.searchsorted(self._split_edges, edge)
+        fractions, nodes = [], []
+        for e, i in zip(edge.tolist(), k.tolist(), strict=True):
+            if i < len(self._split_edges) and self._split_edges[i] == e:
+                a = self._split_start[i]
+                b = (
+                    self._split_start[i + 1]
+                    if i + 1 < len(self._split_start)
+                    else len(self._split_frac)
+                )
+                fractions.append(np.concatenate([[0.0], self._split_frac[a:b], [1.0]]))
+                nodes.append(np.concatenate([[self.u[e]], self._split_nodes[a:b], [self.v[e]]]))
+            else:
+                fractions.append(np.array([0.0, 1.0]))
+                nodes.append(np.array([self.u[e], self.v[e]]))
+        return fractions, nodes
+
+    @property
+    def node_xy(self) -> np.ndarray:
+        """Coordinates (metres) of every node: street ends, split points, the points."""
+        if self._xy is None:
+            xy = np.full((self.n_nodes, 2), np.nan)
+            if len(self.geoms):
+                coords, line = shapely.get_coordinates(self.geoms, return_index=True)
+                ends = np.flatnonzero(np.diff(line)) + 1  # first vertex of each next line
+                xy[self.u] = coords[np.concatenate([[0], ends])]
+                xy[self.v] = coords[np.concatenate([ends - 1, [len(coords) - 1]])]
+            if len(self.snaps):
+                edge = np.array([s.edge for s in self.snaps])
+                frac = np.array([s.fraction for s in self.snaps])
+                split = shapely.line_interpolate_point(self.geoms[edge], frac, normalized=True)
+                xy[self.split_node] = shapely.get_coordinates(split)
+                xy[self.point_node] = shapely.get_coordinates(self._points)
+            self._xy = xy
+        return self._xy
 
     # --- sources that are not part of the graph (what-if stations) -------------------------
 
-    def with_points(self, points: Sequence[BaseGeometry]) -> ExtraSources:
-        """The graph plus new point nodes joined exactly to the split edge they lie on."""
-        snaps = self.snap(points)
+    def with_points(
+        self, points: Sequence[BaseGeometry], snaps: Sequence[Snap] | None = None
+    ) -> ExtraSources:
+        """The graph plus new point nodes joined exactly to the split edge they lie on
+        (``snaps``: the points' snaps if already known)."""
+        snaps = self.snap(points) if snaps is None else snaps
         nodes = self.n_nodes + np.arange(len(snaps))
-        rows, cols, weights = [], [], []
-        for node, s in zip(nodes, snaps, strict=True):
-            fractions, chain = self._chain.get(
-                s.edge, (np.array([0.0, 1.0]), np.array([self.u[s.edge], self.v[s.edge]]))
-            )
-            k = int(
-                np.clip(np.searchsorted(fractions, s.fraction, side="right") - 1, 0, len(chain) - 2)
-            )
-            for end, f in ((chain[k], fractions[k]), (chain[k + 1], fractions[k + 1])):
-                rows.append(int(node))
+        cols, weights = [], []
+        fractions, chains = self._chain(np.array([s.edge for s in snaps], dtype=np.int64))
+        for s, fr, chain in zip(snaps, fractions, chains, strict=True):
+            k = int(np.clip(np.searchsorted(fr, s.fraction, side="right") - 1, 0, len(chain) - 2))
+            for end, f in ((chain[k], fr[k]), (chain[k + 1], fr[k + 1])):
                 cols.append(int(end))
                 weights.append(max(s.offset + abs(s.fraction - f) * self.cost[s.edge], EPS))
+        # new nodes only: append their rows (two entries each) to the CSR arrays
+        base = self.matrix
         n = self.n_nodes + len(snaps)
-        extra = coo_matrix(
-            (np.asarray(weights, dtype=float), (np.asarray(rows), np.asarray(cols))),
-            shape=(n, n),
-        )
-        base = self.matrix.copy()
-        base.resize((n, n))
-        matrix = (base + extra.tocsr()).tocsr()  # new nodes only: no parallel edges to add up
-        return ExtraSources(matrix, nodes)
+        indptr = np.concatenate(
+            [base.indptr, base.indptr[-1] + 2 * np.arange(1, len(snaps) + 1)]
+        ).astype(base.indptr.dtype)
+        indices = np.concatenate([base.indices, np.asarray(cols, dtype=base.indices.dtype)])
+        data = np.concatenate([base.data, np.asarray(weights, dtype=float)])
+        return ExtraSources(csr_matrix((data, indices, indptr), shape=(n, n)), nodes)
 
     # --- distances -----------------------------------------------------------------------
 
@@ -153,6 +193,8 @@ class WalkGraph:
     def reached_lines(self, dist: np.ndarray, limit: float) -> list[LineString]:
         """The parts of street edges within ``limit`` of the sources, as line pieces."""
         e, f0, f1, n0, n1 = self._segments
+        near = np.isfinite(dist[n0]) | np.isfinite(dist[n1])
+        e, f0, f1, n0, n1 = e[near], f0[near], f1[near], n0[near], n1[near]
         cost = self.cost[e]
         length = (f1 - f0) * cost
         r0 = np.clip(limit - dist[n0], 0.0, None)
@@ -189,27 +231,6 @@ class WalkGraph:
             return self.geoms[edge]
         piece = substring(self.geoms[edge], max(a, 0.0), min(b, 1.0), normalized=True)
         return piece if isinstance(piece, LineString) else LineString()
-
-    @property
-    def _segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every sub-edge between consecutive nodes along an edge: (edge, f0, f1, n0, n1)."""
-        if self._segment_cache is None:
-            e, f0, f1, n0, n1 = [], [], [], [], []
-            for edge in range(len(self.u)):
-                fractions, nodes = self._chain.get(
-                    edge, (np.array([0.0, 1.0]), np.array([self.u[edge], self.v[edge]]))
-                )
-                k = len(fractions) - 1
-                e.append(np.full(k, edge))
-                f0.append(fractions[:-1])
-                f1.append(fractions[1:])
-                n0.append(nodes[:-1])
-                n1.append(nodes[1:])
-            self._segment_cache = (
-                np.concatenate(e), np.concatenate(f0), np.concatenate(f1),
-                np.concatenate(n0).astype(np.int64), np.concatenate(n1).astype(np.int64),
-            )  # fmt: skip
-        return self._segment_cache
 
 
 def _symmetric_min(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n: int) -> csr_matrix:

@@ -2,7 +2,9 @@
 
 The walking graph of a subdistrict (street edges + every building snapped onto its
 nearest edge) is built once and cached in the process; the cache key changes when the
-streets or buildings are re-imported, so the graph is rebuilt then. Service points are
+streets or buildings are re-imported, so the graph is rebuilt then. Which cell each
+building is in changes with boundary edits, which bump the versions of the cells they
+touch: then only the buildings' cell ids are re-read, the graph stays. Service points are
 joined to it per request (they are few and may change), exactly on their split edge.
 """
 
@@ -10,13 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry import Point, mapping
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from gridapp.core.coverage import (
     MAX_SNAP_M,
@@ -47,7 +49,8 @@ OFF_NETWORK_M = 50.0
 
 @dataclass
 class Network:
-    key: tuple[Any, ...]
+    key: tuple[Any, ...]  # streets and buildings
+    cells_key: tuple[Any, ...]  # the subdistrict's cells (ids and versions)
     proj: LocalProjection
     graph: WalkGraph
     edge_ids: np.ndarray
@@ -63,34 +66,66 @@ _cache: dict[int, Network] = {}
 _lock = threading.Lock()
 
 
-def _key(sub: Subdistrict) -> tuple[Any, ...]:
-    edges = db.session.execute(
-        select(func.count(), func.max(StreetEdge.id)).where(StreetEdge.subdistrict_id == sub.id)
-    ).one()
-    buildings = db.session.execute(
+def _keys(sub: Subdistrict) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Cache keys, in one round trip: of the graph (streets, buildings) and of the cells
+    (a boundary edit bumps the version of every cell whose buildings it moves)."""
+    edges = (
+        select(func.count().label("n"), func.max(StreetEdge.id).label("m"))
+        .where(StreetEdge.subdistrict_id == sub.id)
+        .subquery()
+    )
+    homes = (
+        select(func.count().label("n"), func.max(Building.id).label("m"))
+        .where(Building.subdistrict_id == sub.id)
+        .subquery()
+    )
+    cells = (
         select(
-            func.count(), func.max(Building.id), func.sum(func.coalesce(Building.cell_id, 0))
-        ).where(Building.subdistrict_id == sub.id)
+            func.count().label("n"),
+            func.max(GridCell.id).label("m"),
+            func.coalesce(func.sum(GridCell.version), 0).label("v"),
+        )
+        .join(Community, Community.id == GridCell.community_id)
+        .where(Community.subdistrict_id == sub.id)
+        .subquery()
+    )
+    row = db.session.execute(
+        select(
+            edges.c.n, edges.c.m, homes.c.n, homes.c.m, cells.c.n, cells.c.m, cells.c.v
+        ).select_from(edges.join(homes, true()).join(cells, true()))
     ).one()
-    return (sub.source_hash, *edges, *buildings)
+    return (sub.id, sub.source_hash, *row[:4]), tuple(row[4:])
 
 
 def network(subdistrict_id: int) -> Network:
     sub = db.session.get(Subdistrict, subdistrict_id)
     if sub is None:
         raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
-    key = _key(sub)
+    key, cells_key = _keys(sub)
     with _lock:
         cached = _cache.get(sub.id)
-        if cached is not None and cached.key == key:
+    if cached is not None and cached.key == key:
+        if cached.cells_key == cells_key:
             return cached
-    built = _build(sub, key)
+        cell_ids = np.array(
+            db.session.scalars(
+                select(func.coalesce(Building.cell_id, -1))
+                .where(Building.subdistrict_id == sub.id)
+                .order_by(Building.id)
+            ).all()
+        )
+        if len(cell_ids) == len(cached.cell_ids):
+            fresh = replace(cached, cells_key=cells_key, cell_ids=cell_ids)
+            with _lock:
+                _cache[sub.id] = fresh
+            return fresh
+    built = _build(sub, key, cells_key)
     with _lock:
         _cache[sub.id] = built
     return built
 
 
-def _build(sub: Subdistrict, key: tuple[Any, ...]) -> Network:
+def _build(sub: Subdistrict, key: tuple[Any, ...], cells_key: tuple[Any, ...]) -> Network:
     from geoalchemy2.shape import to_shape
 
     proj = LocalProjection.around(to_shape(sub.geom))
@@ -119,8 +154,9 @@ def _build(sub: Subdistrict, key: tuple[Any, ...]) -> Network:
         .where(Building.subdistrict_id == sub.id)
         .order_by(Building.id)
     ).all()
-    geoms = [proj.to_metric(shapely.from_wkb(e[4])) for e in edges]
-    points = [proj.to_metric(shapely.from_wkb(r[1])) for r in rows]
+    # one vectorised parse and projection each (not one call per geometry)
+    geoms = list(proj.to_metric(shapely.from_wkb(np.array([e[4] for e in edges], dtype=object))))
+    points = list(proj.to_metric(shapely.from_wkb(np.array([r[1] for r in rows], dtype=object))))
     graph = WalkGraph(
         np.array([e[1] for e in edges]),
         np.array([e[2] for e in edges]),
@@ -130,6 +166,7 @@ def _build(sub: Subdistrict, key: tuple[Any, ...]) -> Network:
     )
     return Network(
         key=key,
+        cells_key=cells_key,
         proj=proj,
         graph=graph,
         edge_ids=np.array([e[0] for e in edges]),
@@ -189,10 +226,9 @@ def stations(net: Network, subdistrict_id: int, kinds: Sequence[str]) -> list[St
     ).where(ServicePoint.subdistrict_id == subdistrict_id)
     if kinds:
         query = query.where(ServicePoint.kind.in_(list(kinds)))
-    return [
-        Station(i, k, n, net.proj.to_metric(shapely.from_wkb(g)))
-        for i, k, n, g in db.session.execute(query.order_by(ServicePoint.id))
-    ]
+    rows = db.session.execute(query.order_by(ServicePoint.id)).all()
+    points = net.proj.to_metric(shapely.from_wkb(np.array([r[3] for r in rows], dtype=object)))
+    return [Station(i, k, n, p) for (i, k, n, _), p in zip(rows, points, strict=True)]
 
 
 def _distances(net: Network, points: Sequence[Point], limit: float) -> tuple[np.ndarray, list[int]]:
@@ -205,7 +241,7 @@ def _distances(net: Network, points: Sequence[Point], limit: float) -> tuple[np.
     off = [i for i in range(len(points)) if i not in usable]
     if not usable:
         return np.full(len(net.building_ids), np.inf), off
-    extra = net.graph.with_points([points[i] for i in usable])
+    extra = net.graph.with_points([points[i] for i in usable], [snaps[i] for i in usable])
     dist = net.graph.distances(extra.nodes, limit=limit, matrix=extra.matrix)
     return point_coverage(net.graph, dist, limit).distance, off
 
@@ -229,9 +265,13 @@ def compute(
     st = stations(net, sub_id, params.kinds)
     if scenario is not None:
         st = scenario.apply(st, net)
+    return net, _coverage(net, sub_id, params, st)
+
+
+def _coverage(net: Network, sub_id: int, params: Params, st: list[Station]) -> Coverage:
     distance, off = _distances(net, [s.point for s in st], params.limit)
     covered = distance <= params.limit
-    return net, Coverage(
+    return Coverage(
         params,
         sub_id,
         distance,
@@ -262,16 +302,26 @@ def report(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
     """Per cell, per community and overall: households and residents within reach."""
     cells = _visible_cells(user, cov.subdistrict_id)
     visible = np.isin(net.cell_ids, list(cells))
-    per_cell: dict[int, list[float]] = {c: [0, 0, 0, 0, 0] for c in cells}
-    for i in np.flatnonzero(visible):
-        row = per_cell[int(net.cell_ids[i])]
-        row[0] += net.households[i]
-        row[1] += net.residents[i]
-        if cov.covered[i]:
-            row[2] += net.households[i]
-            row[3] += net.residents[i]
-        elif net.households[i] > 0:
-            row[4] += 1
+    ids = np.array(list(cells), dtype=np.int64)
+    order = np.argsort(ids)
+    row = np.full(len(net.cell_ids), len(ids))  # index into ``ids``; len(ids) = not visible
+    hit = visible & (net.cell_ids >= 0)
+    row[hit] = order[np.searchsorted(ids, net.cell_ids[hit], sorter=order)]
+    homes_gap = ~cov.covered & (net.households > 0)
+
+    def per(values: np.ndarray) -> np.ndarray:
+        return np.bincount(row, weights=values, minlength=len(ids) + 1)[: len(ids)]
+
+    sums = np.column_stack(
+        [
+            per(net.households),
+            per(net.residents),
+            per(np.where(cov.covered, net.households, 0.0)),
+            per(np.where(cov.covered, net.residents, 0.0)),
+            per(homes_gap.astype(float)),
+        ]
+    )
+    per_cell = {int(c): sums[i].tolist() for i, c in enumerate(ids)}
     cell_rows = []
     communities: dict[int, dict[str, Any]] = {}
     for cid, (code, name, comm_id, comm_name) in cells.items():
@@ -342,14 +392,17 @@ def gaps(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
     """Homes outside every circle (盲点), as GeoJSON points with their distance."""
     cells = _visible_cells(user, cov.subdistrict_id)
     mask = np.isin(net.cell_ids, list(cells)) & ~cov.covered & (net.households > 0)
+    index = np.flatnonzero(mask)
+    # one vectorised projection for all of them (not one call per point)
+    where = net.proj.to_lonlat(np.array(net.building_points, dtype=object)[index])
     features = []
-    for i in np.flatnonzero(mask):
+    for i, point in zip(index, where, strict=True):
         d = cov.distance[i]
         features.append(
             {
                 "type": "Feature",
                 "id": int(net.building_ids[i]),
-                "geometry": mapping(net.proj.to_lonlat(net.building_points[i])),
+                "geometry": mapping(point),
                 "properties": {
                     "building_id": int(net.building_ids[i]),
                     "cell_id": int(net.cell_ids[i]),
@@ -429,8 +482,12 @@ class Scenario:
 def what_if(
     user: User, subdistrict_id: int | None, params: Params, scenario: Scenario
 ) -> dict[str, Any]:
-    net, before = compute(user, subdistrict_id, params)
-    _, after = compute(user, before.subdistrict_id, params, scenario)
+    params.check()
+    sub_id = _subdistrict_for(user, subdistrict_id)
+    net = network(sub_id)
+    st = stations(net, sub_id, params.kinds)
+    before = _coverage(net, sub_id, params, st)
+    after = _coverage(net, sub_id, params, scenario.apply(st, net))
     far = [s for s in after.off_network if s.id is None or s.id in scenario.move]
     if far:
         raise BadRequest(
@@ -496,10 +553,11 @@ def suggest(
     if len(nodes) > max_candidates:  # evenly spread subsample, deterministic
         pick = np.linspace(0, len(nodes) - 1, max_candidates).astype(int)
         pool, nodes = pool[pick], nodes[pick]
-    reach = coverage_sets(g.matrix, nodes, g.point_node[targets], params.limit)
+    reach = coverage_sets(g.matrix, nodes, g.point_node[targets], params.limit, xy=g.node_xy)
     weights = net.residents[targets]
     picks = suggest_sites(reach, weights, k)
-    before = report(user, net, cov)["summary"]
+    overall = report(user, net, cov)
+    before = overall["summary"]
     sites = []
     covered = float(before["residents_covered"])
     for row, gain in picks:
@@ -520,7 +578,7 @@ def suggest(
                 "share_residents_after": _share(covered, before["residents"]),
             }
         )
-    return {"params": report(user, net, cov)["params"], "before": before, "sites": sites,
+    return {"params": overall["params"], "before": before, "sites": sites,
             "candidates": len(nodes)}  # fmt: skip
 
 
