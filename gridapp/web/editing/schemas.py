@@ -11,7 +11,7 @@ GEOMETRY_HELP = "GeoJSON 几何 (EPSG:4326 经纬度)"
 
 class PolygonGeometry(Schema):
     type = fields.String(required=True, validate=validate.OneOf(["Polygon", "MultiPolygon"]))
-    coordinates = fields.List(fields.Raw(), required=True)
+    coordinates = fields.List(fields.Raw(allow_none=True), required=True)
 
 
 class LineGeometry(Schema):

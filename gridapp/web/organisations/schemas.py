@@ -256,7 +256,7 @@ class RegisterBody(Schema):
 
 class AreaGeometry(Schema):
     type = fields.String(required=True, validate=validate.Equal("Polygon"))
-    coordinates = fields.List(fields.Raw(), required=True)
+    coordinates = fields.List(fields.Raw(allow_none=True), required=True)
 
 
 class AreaBody(Schema):
