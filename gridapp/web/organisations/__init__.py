@@ -17,7 +17,7 @@ from gridapp.core.errors import BadRequest
 from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import User, UserScope
-from gridapp.services import imports, org_coverage, organisations, scope
+from gridapp.services import assignments, imports, members, org_coverage, organisations, scope
 from gridapp.web.common import (
     ID,
     binary_doc,
@@ -118,7 +118,7 @@ def workers() -> Response:
 @doc_errors(bp, 400, 403, 404)
 def cell_assignments(cell_id: int, history: bool = False) -> Response:
     """网格的党组织、服务队、网格员（可含历史）"""
-    return jsonify({"assignments": organisations.assignments(current_user, cell_id, history)})
+    return jsonify({"assignments": assignments.assignments(current_user, cell_id, history)})
 
 
 @bp.post(f"/cells/<{ID}:cell_id>/assignments")
@@ -127,7 +127,7 @@ def cell_assignments(cell_id: int, history: bool = False) -> Response:
 @doc_errors(bp, 400, 403, 404, 409)
 def assign(body: dict[str, Any], cell_id: int) -> Response:
     """为网格分配党组织、服务队或网格员"""
-    return jsonify(organisations.assign(current_user, cell_id, body["kind"], body["target_id"]))
+    return jsonify(assignments.assign(current_user, cell_id, body["kind"], body["target_id"]))
 
 
 @bp.post(f"/assignments/<{ID}:assignment_id>/end")
@@ -135,7 +135,7 @@ def assign(body: dict[str, Any], cell_id: int) -> Response:
 @doc_errors(bp, 403, 404, 409)
 def end_assignment(assignment_id: int) -> Response:
     """解除一项分配（保留为历史）"""
-    return jsonify(organisations.end_assignment(current_user, assignment_id))
+    return jsonify(assignments.end_assignment(current_user, assignment_id))
 
 
 @bp.get(f"/cells/<{ID}:cell_id>/members")
@@ -143,7 +143,7 @@ def end_assignment(assignment_id: int) -> Response:
 @doc_errors(bp, 403, 404)
 def cell_members(cell_id: int) -> Response:
     """住在网格内的党员（含联系方式，仅限管辖该网格的人员）"""
-    return jsonify({"members": organisations.members_of_cell(current_user, cell_id)})
+    return jsonify({"members": members.members_of_cell(current_user, cell_id)})
 
 
 @bp.get(f"/cells/<{ID}:cell_id>/registrations")
@@ -151,7 +151,7 @@ def cell_members(cell_id: int) -> Response:
 @doc_errors(bp, 403, 404)
 def cell_registrations(cell_id: int) -> Response:
     """在职党员到社区报到：在该网格报到的党员及所在服务队"""
-    return jsonify({"registrations": organisations.registrations(current_user, cell_id)})
+    return jsonify({"registrations": members.registrations(current_user, cell_id)})
 
 
 @bp.post(f"/cells/<{ID}:cell_id>/registrations")
@@ -160,9 +160,7 @@ def cell_registrations(cell_id: int) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def register_member(body: dict[str, Any], cell_id: int) -> Response:
     """在职党员到社区报到：登记到住地网格（可同时加入本社区服务队）"""
-    result = organisations.register_member(
-        current_user, cell_id, body["member_id"], body.get("team_id")
-    )
+    result = members.register_member(current_user, cell_id, body["member_id"], body.get("team_id"))
     return jsonify({"registrations": result})
 
 
@@ -176,7 +174,7 @@ def responsibility_area(body: dict[str, Any], member_id: int) -> Response:
         raise BadRequest("请给出责任区多边形 geometry，或用 clear 撤销责任区（二选一）")
     data = body.get("geometry")
     geometry = None if data is None else lonlat_geometry(data, "责任区", ("Polygon",))
-    return jsonify(organisations.set_responsibility_area(current_user, member_id, geometry))
+    return jsonify(members.set_responsibility_area(current_user, member_id, geometry))
 
 
 @bp.get("/zones")
@@ -184,7 +182,7 @@ def responsibility_area(body: dict[str, Any], member_id: int) -> Response:
 @doc_errors(bp)
 def zones() -> Response:
     """片区（区域化党建）及其社区、网格、楼宇"""
-    return jsonify({"zones": organisations.zones(current_user)})
+    return jsonify({"zones": members.zones(current_user)})
 
 
 @bp.get("/units")
@@ -192,7 +190,7 @@ def zones() -> Response:
 @doc_errors(bp)
 def units() -> Response:
     """驻区单位及其共享资源 (GeoJSON)"""
-    return jsonify(organisations.units(current_user))
+    return jsonify(members.units(current_user))
 
 
 @bp.get("/coverage/organisation")
