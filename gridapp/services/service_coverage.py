@@ -10,15 +10,14 @@ joined to it per request (they are few and may change), exactly on their split e
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry import Point, mapping
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select
 
 from gridapp.core.coverage import (
     MAX_SNAP_M,
@@ -29,154 +28,24 @@ from gridapp.core.coverage import (
     walk_limit,
 )
 from gridapp.core.errors import BadRequest, Forbidden, NotFound
-from gridapp.core.projection import LocalProjection
 from gridapp.core.vocab import SERVICE_KIND_LABELS, ServiceKind
 from gridapp.core.walk import WalkGraph
 from gridapp.extensions import db
 from gridapp.models import (
-    Building,
     Community,
     GridCell,
     ServicePoint,
-    StreetEdge,
     Subdistrict,
     User,
 )
 from gridapp.services import scope
+from gridapp.services.walk_network import (  # noqa: F401  (_cache: the tests clear it)
+    Network,
+    _cache,
+    network,
+)
 
 OFF_NETWORK_M = 50.0
-
-
-@dataclass
-class Network:
-    key: tuple[Any, ...]  # streets and buildings
-    cells_key: tuple[Any, ...]  # the subdistrict's cells (ids and versions)
-    proj: LocalProjection
-    graph: WalkGraph
-    edge_ids: np.ndarray
-    building_ids: np.ndarray
-    households: np.ndarray
-    residents: np.ndarray
-    cell_ids: np.ndarray  # -1 where a building is in no cell
-    building_kinds: np.ndarray
-    building_points: list[Point]  # metric
-
-
-_cache: dict[int, Network] = {}
-_lock = threading.Lock()
-
-
-def _keys(sub: Subdistrict) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """Cache keys, in one round trip: of the graph (streets, buildings) and of the cells
-    (a boundary edit bumps the version of every cell whose buildings it moves)."""
-    edges = (
-        select(func.count().label("n"), func.max(StreetEdge.id).label("m"))
-        .where(StreetEdge.subdistrict_id == sub.id)
-        .subquery()
-    )
-    homes = (
-        select(func.count().label("n"), func.max(Building.id).label("m"))
-        .where(Building.subdistrict_id == sub.id)
-        .subquery()
-    )
-    cells = (
-        select(
-            func.count().label("n"),
-            func.max(GridCell.id).label("m"),
-            func.coalesce(func.sum(GridCell.version), 0).label("v"),
-        )
-        .join(Community, Community.id == GridCell.community_id)
-        .where(Community.subdistrict_id == sub.id)
-        .subquery()
-    )
-    row = db.session.execute(
-        select(
-            edges.c.n, edges.c.m, homes.c.n, homes.c.m, cells.c.n, cells.c.m, cells.c.v
-        ).select_from(edges.join(homes, true()).join(cells, true()))
-    ).one()
-    return (sub.id, sub.source_hash, *row[:4]), tuple(row[4:])
-
-
-def network(subdistrict_id: int) -> Network:
-    sub = db.session.get(Subdistrict, subdistrict_id)
-    if sub is None:
-        raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
-    key, cells_key = _keys(sub)
-    with _lock:
-        cached = _cache.get(sub.id)
-    if cached is not None and cached.key == key:
-        if cached.cells_key == cells_key:
-            return cached
-        cell_ids = np.array(
-            db.session.scalars(
-                select(func.coalesce(Building.cell_id, -1))
-                .where(Building.subdistrict_id == sub.id)
-                .order_by(Building.id)
-            ).all()
-        )
-        if len(cell_ids) == len(cached.cell_ids):
-            fresh = replace(cached, cells_key=cells_key, cell_ids=cell_ids)
-            with _lock:
-                _cache[sub.id] = fresh
-            return fresh
-    built = _build(sub, key, cells_key)
-    with _lock:
-        _cache[sub.id] = built
-    return built
-
-
-def _build(sub: Subdistrict, key: tuple[Any, ...], cells_key: tuple[Any, ...]) -> Network:
-    from geoalchemy2.shape import to_shape
-
-    proj = LocalProjection.around(to_shape(sub.geom))
-    edges = db.session.execute(
-        select(
-            StreetEdge.id,
-            StreetEdge.u,
-            StreetEdge.v,
-            StreetEdge.length_m,
-            func.ST_AsBinary(StreetEdge.geom),
-        )
-        .where(StreetEdge.subdistrict_id == sub.id, StreetEdge.walkable.is_(True))
-        .order_by(StreetEdge.id)
-    ).all()
-    if not edges:
-        raise BadRequest(f"{sub.name} 没有步行路网数据，无法计算服务覆盖")
-    rows = db.session.execute(
-        select(
-            Building.id,
-            func.ST_AsBinary(func.ST_PointOnSurface(Building.geom)),
-            Building.households,
-            Building.residents,
-            func.coalesce(Building.cell_id, -1),
-            Building.kind,
-        )
-        .where(Building.subdistrict_id == sub.id)
-        .order_by(Building.id)
-    ).all()
-    # one vectorised parse and projection each (not one call per geometry)
-    geoms = list(proj.to_metric(shapely.from_wkb(np.array([e[4] for e in edges], dtype=object))))
-    points = list(proj.to_metric(shapely.from_wkb(np.array([r[1] for r in rows], dtype=object))))
-    graph = WalkGraph(
-        np.array([e[1] for e in edges]),
-        np.array([e[2] for e in edges]),
-        np.array([e[3] for e in edges], dtype=float),
-        geoms,
-        points,
-    )
-    return Network(
-        key=key,
-        cells_key=cells_key,
-        proj=proj,
-        graph=graph,
-        edge_ids=np.array([e[0] for e in edges]),
-        building_ids=np.array([r[0] for r in rows]),
-        households=np.array([r[2] for r in rows], dtype=float),
-        residents=np.array([r[3] for r in rows], dtype=float),
-        cell_ids=np.array([r[4] for r in rows]),
-        building_kinds=np.array([r[5] for r in rows]),
-        building_points=points,
-    )
 
 
 @dataclass
