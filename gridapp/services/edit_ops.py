@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from gridapp.core.errors import (
     BadRequest,
     Conflict,
-    DomainError,
     Forbidden,
     NotFound,
     PartitionError,
@@ -38,7 +37,8 @@ from gridapp.services.editing import (
     ChangeRequest,
     ChangeResult,
     apply_change,
-    cell_feature,
+    conflict_entry,
+    in_lonlat,
     require_editor,
     tolerances,
 )
@@ -55,25 +55,8 @@ def _check_version(cell: GridCell, version: int) -> None:
     if cell.version != version:
         raise StaleVersion(
             f"保存冲突：{cell.name}({cell.code}) 已被他人修改，请查看对方的版本后重新编辑",
-            cells=[
-                {
-                    "id": cell.id,
-                    "your_version": version,
-                    "current_version": cell.version,
-                    "current": cell_feature(cell),
-                    "yours": None,
-                }
-            ],
+            cells=[conflict_entry(cell, version, None)],
         )
-
-
-def _with_lonlat_errors(proj: LocalProjection, func_: Any, *args: Any) -> Any:
-    try:
-        return func_(*args)
-    except DomainError as err:
-        if err.shape is not None and err.geometry is None:
-            err.geometry = proj.geojson(err.shape)
-        raise
 
 
 def split(
@@ -103,7 +86,7 @@ def split(
         )
     ).all()
     buildings = [BuildingInfo(r[0], proj.to_metric(shapely.from_wkb(r[1])), r[2]) for r in rows]
-    parts = _with_lonlat_errors(
+    parts = in_lonlat(
         proj,
         split_cell,
         proj.to_metric(to_shape(cell.geom)),
@@ -165,7 +148,7 @@ def merge(
     assert community is not None
     proj = LocalProjection.around(to_shape(community.geom))
     labels = {c.id: f"{c.name}({c.code})" for c in rows}
-    merged = _with_lonlat_errors(
+    merged = in_lonlat(
         proj,
         merge_cells,
         {c.id: proj.to_metric(to_shape(c.geom)) for c in rows},
@@ -231,9 +214,9 @@ def create(
     tol = tolerances()
     inputs: list[CellInput] = []
     if carve:
-        new = _with_lonlat_errors(proj, check_polygon, drawn, "新网格")
+        new = in_lonlat(proj, check_polygon, drawn, "新网格")
         new = polygonal(shapely.intersection(new, community_m))
-        overlapped = [
+        overlapped: list[Key] = [
             k for k, g in cells.items() if polygonal(g.intersection(new)).area > tol.overlap_m2
         ]
         if new.area <= tol.gap_m2:
@@ -249,9 +232,7 @@ def create(
             )
         clipped = new
     else:
-        clipped, overlapped = _with_lonlat_errors(
-            proj, clip_to_free_space, drawn, community_m, cells, tol
-        )
+        clipped, overlapped = in_lonlat(proj, clip_to_free_space, drawn, community_m, cells, tol)
     inputs.append(CellInput(key="new-1", name=name, geometry=proj.to_lonlat(clipped)))
     result = apply_change(
         user,
@@ -265,7 +246,7 @@ def create(
             summary=f"新建网格 {name}" + ("（从相邻网格中划出）" if carve and overlapped else ""),
         ),
     )
-    return result, [int(k) for k in overlapped]
+    return result, [k for k in overlapped if isinstance(k, int)]
 
 
 def rename(user: User, cell_id: int, version: int, name: str) -> ChangeResult:

@@ -12,9 +12,9 @@ everything but the writes and returns the change-impact preview.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
@@ -40,6 +40,7 @@ from gridapp.services import scope
 
 EDIT_ROLES = {Role.ADMIN.value, Role.GRID_MANAGER.value}
 LOCK_NAMESPACE = 7001  # pg advisory lock key space for "community edits"
+T = TypeVar("T")
 PAD_DEG = 2e-5  # ~2 m: neighbours are cells within this of the changed area
 
 
@@ -218,25 +219,35 @@ def _apply(user: User, req: ChangeRequest) -> ChangeResult:
             + "、".join(_label(by_id[c.id]) for c in stale if c.id is not None)
             + " 已被他人修改，请查看对方的版本后重新编辑（您的修改仍保留在编辑器中）",
             cells=[
-                {
-                    "id": c.id,
-                    "your_version": c.version,
-                    "current_version": by_id[c.id].version,
-                    "current": cell_feature(by_id[c.id]),
-                    "yours": None if c.geometry is None else mapping(c.geometry),
-                }
+                conflict_entry(by_id[c.id], c.version, c.geometry)
                 for c in stale
-                if c.id is not None
+                if c.id is not None and c.version is not None
             ],
         )
 
     proj = LocalProjection.around(to_shape(community.geom))
+    return in_lonlat(proj, _validate_and_write, user, req, community, by_id, envelope, proj)
+
+
+def in_lonlat(proj: LocalProjection, func: Callable[..., T], *args: Any) -> T:
+    """Call ``func``; a DomainError's metric ``shape`` becomes GeoJSON (EPSG:4326)."""
     try:
-        return _validate_and_write(user, req, community, by_id, envelope, proj)
+        return func(*args)
     except DomainError as err:
         if err.shape is not None and err.geometry is None:
             err.geometry = proj.geojson(err.shape)
         raise
+
+
+def conflict_entry(cell: GridCell, your_version: int, yours: BaseGeometry | None) -> dict[str, Any]:
+    """One cell of a 409: the version the editor had, and the other person's current one."""
+    return {
+        "id": cell.id,
+        "your_version": your_version,
+        "current_version": cell.version,
+        "current": cell_feature(cell),
+        "yours": None if yours is None else mapping(yours),
+    }
 
 
 def _validate_and_write(
