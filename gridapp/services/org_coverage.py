@@ -58,27 +58,20 @@ def cell_coverage(user: User, community_id: int | None = None) -> list[CellCover
     ids = list(cells)
     if not ids:
         return []
-    for cell_id, name in session.execute(
-        select(CellAssignment.cell_id, PartyOrg.name)
-        .join(PartyOrg, PartyOrg.id == CellAssignment.party_org_id)
-        .where(CellAssignment.cell_id.in_(ids), CellAssignment.ended_at.is_(None))
-        .order_by(PartyOrg.id)
-    ):
-        cells[cell_id].party_orgs.append(name)
-    for cell_id, name in session.execute(
-        select(CellAssignment.cell_id, User.display_name)
-        .join(User, User.id == CellAssignment.user_id)
-        .where(CellAssignment.cell_id.in_(ids), CellAssignment.ended_at.is_(None))
-        .order_by(User.id)
-    ):
-        cells[cell_id].workers.append(name)
-    for cell_id, name in session.execute(
-        select(CellAssignment.cell_id, VolunteerTeam.name)
-        .join(VolunteerTeam, VolunteerTeam.id == CellAssignment.team_id)
-        .where(CellAssignment.cell_id.in_(ids), CellAssignment.ended_at.is_(None))
-        .order_by(VolunteerTeam.id)
-    ):
-        cells[cell_id].teams.append(name)
+    # active assignments of each kind, by the name of what is assigned
+    targets = (
+        ("party_orgs", PartyOrg, CellAssignment.party_org_id, PartyOrg.name),
+        ("workers", User, CellAssignment.user_id, User.display_name),
+        ("teams", VolunteerTeam, CellAssignment.team_id, VolunteerTeam.name),
+    )
+    for attribute, model, column, label in targets:
+        for cell_id, name in session.execute(
+            select(CellAssignment.cell_id, label)
+            .join(model, model.id == column)
+            .where(CellAssignment.cell_id.in_(ids), CellAssignment.ended_at.is_(None))
+            .order_by(model.id)
+        ):
+            getattr(cells[cell_id], attribute).append(name)
     for home_cell, name in session.execute(
         select(Building.cell_id, Member.name)
         .join(Member, Member.home_building_id == Building.id)
