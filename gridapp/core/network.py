@@ -9,7 +9,8 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from gridapp.core.geodemo.raw import STREET_KINDS, RawStreet
+from gridapp.core.geodemo.raw import RawStreet
+from gridapp.core.vocab import STREET_KINDS
 
 NODE_GRID = 0.01  # metres: endpoints closer than this are one node
 

@@ -1,5 +1,9 @@
 """The domain's controlled vocabularies: English keys in code and database, Chinese labels
-in the UI (see shared/DOMAIN.md)."""
+in the UI (see docs/DOMAIN.md).
+
+The one place for them: the models build their CHECK constraints from these, the demo
+generator and the OSM reader produce these keys, and the schemas validate against them.
+"""
 
 from __future__ import annotations
 
@@ -118,22 +122,42 @@ TEAM_KIND_LABELS = {
     TeamKind.NEIGHBOURHOOD: "便民服务队",
 }
 
+# Buildings (楼栋). The order is part of the vocabulary: the database CHECK lists them so.
 BUILDING_KIND_LABELS = {
-    "residential": "住宅楼",
-    "lowrise": "平房",
+    "residential": "住宅楼",  # in a compound
+    "lowrise": "平房",  # 平房 / 老旧低层住宅
     "office": "商务楼宇",
     "school": "学校",
     "commercial": "商业",
-    "public": "公共建筑",
+    "public": "公共建筑",  # community centre, hospital, government office …
     "other": "其他",
 }
+BUILDING_KINDS = tuple(BUILDING_KIND_LABELS)
 
+# Street classes (道路), from the most to the least important.
 STREET_KIND_LABELS = {
     "arterial": "主干道",
     "secondary": "次干道",
-    "residential": "支路",
-    "lane": "胡同",
-    "footway": "步行道",
-    "compound_path": "小区内部道路",
-    "gate": "小区大门",
+    "residential": "支路",  # 支路 / 街巷
+    "lane": "胡同",  # 胡同 / 里弄, old low-rise lanes
+    "footway": "步行道",  # public footpath (park paths, pedestrian streets)
+    "compound_path": "小区内部道路",  # inside a gated compound, joins streets only at gates
+    "gate": "小区大门",  # short segment through a compound gate
 }
+STREET_KINDS = tuple(STREET_KIND_LABELS)
+# ``MAJOR`` classes bound communities; ``BLOCK_BOUNDING`` classes (plus compound walls) bound
+# blocks (街坊).
+MAJOR_KINDS = frozenset({"arterial"})
+BLOCK_BOUNDING_KINDS = frozenset({"arterial", "secondary", "residential"})
+
+# Points of interest a source (OSM extract or generator) hands to the demo pipeline.
+POI_KINDS = ("community_centre", "school", "hospital", "office", "shop", "park", "other")
+
+# Units based in the area (驻区单位).
+UNIT_KINDS = ("company", "school", "hospital", "agency", "social_org", "other")
+
+# What a cell is assigned: its party organisation, a service team, a grid worker (网格员).
+ASSIGNMENT_KINDS = ("party_org", "team", "worker")
+
+# What a recorded change did to the cells (history, 变更记录).
+CHANGE_OPS = ("reshape", "split", "merge", "create", "delete", "revert", "attributes", "proposal")

@@ -8,7 +8,7 @@ from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gridapp.core.geodemo.raw import BUILDING_KINDS, STREET_KINDS
+from gridapp.core.vocab import BUILDING_KINDS, STREET_KINDS
 from gridapp.models.base import Base, created_at, one_of, valid_geom
 
 

@@ -8,9 +8,8 @@ from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gridapp.core.vocab import CHANGE_OPS
 from gridapp.models.base import Base, created_at, one_of
-
-CHANGE_OPS = ("reshape", "split", "merge", "create", "delete", "revert", "attributes", "proposal")
 
 
 class CellChange(Base):

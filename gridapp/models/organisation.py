@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gridapp.core.vocab import MemberStatus, OrgKind, OrgLevel, TeamKind
+from gridapp.core.vocab import ASSIGNMENT_KINDS, MemberStatus, OrgKind, OrgLevel, TeamKind
 from gridapp.models.base import Base, created_at, one_of
 
 
@@ -149,9 +149,6 @@ class TeamMember(Base):
     is_captain: Mapped[bool] = mapped_column(Boolean, default=False)
 
     team: Mapped[VolunteerTeam] = relationship(back_populates="members")
-
-
-ASSIGNMENT_KINDS = ("party_org", "team", "worker")
 
 
 class CellAssignment(Base):

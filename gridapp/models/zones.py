@@ -7,9 +7,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from gridapp.core.vocab import UNIT_KINDS
 from gridapp.models.base import Base, one_of
-
-UNIT_KINDS = ("company", "school", "hospital", "agency", "social_org", "other")
 
 
 class Zone(Base):

@@ -13,13 +13,8 @@ from shapely.geometry import LineString, Point, Polygon
 from shapely.strtree import STRtree
 
 from gridapp.core.geodemo.generated import generate_subdistrict
-from gridapp.core.geodemo.raw import (
-    BLOCK_BOUNDING_KINDS,
-    BUILDING_KINDS,
-    POI_KINDS,
-    STREET_KINDS,
-    RawGeography,
-)
+from gridapp.core.geodemo.raw import RawGeography
+from gridapp.core.vocab import BLOCK_BOUNDING_KINDS, BUILDING_KINDS, POI_KINDS, STREET_KINDS
 
 EPS = 1e-6
 PUBLIC_KINDS = {"arterial", "secondary", "residential", "lane", "footway"}

@@ -12,7 +12,8 @@ from scipy.sparse.csgraph import connected_components
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gridapp.core.geodemo.raw import BLOCK_BOUNDING_KINDS, RawBuilding, RawGeography
+from gridapp.core.geodemo.raw import RawBuilding, RawGeography
+from gridapp.core.vocab import BLOCK_BOUNDING_KINDS
 
 GRID = 0.01  # metres: every overlay runs on a 1 cm grid, so shared edges stay shared
 THIN_WIDTH_M = 12.0  # faces thinner than this (2·area/perimeter) join a neighbour

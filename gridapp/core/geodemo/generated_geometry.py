@@ -13,14 +13,13 @@ from shapely.strtree import STRtree
 
 from gridapp.core.geodemo.generated_blocks import Ctx, Src, largest_polygon, parts
 from gridapp.core.geodemo.raw import (
-    BLOCK_BOUNDING_KINDS,
-    STREET_KINDS,
     RawBuilding,
     RawCompound,
     RawGeography,
     RawPOI,
     RawStreet,
 )
+from gridapp.core.vocab import BLOCK_BOUNDING_KINDS, STREET_KINDS
 
 KIND_RANK = {kind: k for k, kind in enumerate(STREET_KINDS)}
 INSET = {"arterial": 8.0, "secondary": 6.0, "residential": 4.5}  # street line → wall

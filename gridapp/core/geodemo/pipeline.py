@@ -27,9 +27,10 @@ from gridapp.core.geodemo.blocks import (
     study_area,
 )
 from gridapp.core.geodemo.grid_work import GridWork, grid_work
-from gridapp.core.geodemo.raw import MAJOR_KINDS, RawBuilding, RawGeography
+from gridapp.core.geodemo.raw import RawBuilding, RawGeography
 from gridapp.core.geodemo.regions import adjacency, grow_regions
 from gridapp.core.network import Edge, build_edges
+from gridapp.core.vocab import MAJOR_KINDS
 
 RESIDENTS_PER_HOUSEHOLD = 2.6
 

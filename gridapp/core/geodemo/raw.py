@@ -2,7 +2,8 @@
 
 Everything here is in a *projected, metric* CRS (``RawGeography.crs``), so the
 pipeline can measure lengths and areas in metres. The pipeline reprojects to
-EPSG:4326 only when it writes its results.
+EPSG:4326 only when it writes its results. The kinds (``STREET_KINDS``, ``BUILDING_KINDS``,
+``POI_KINDS``) are the domain's vocabulary, in ``gridapp.core.vocab``.
 """
 
 from __future__ import annotations
@@ -10,32 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shapely.geometry import LineString, Point, Polygon
-
-# Street classes, from the most to the least important. ``MAJOR`` classes bound
-# communities; ``BLOCK_BOUNDING`` classes (plus compound walls) bound blocks.
-STREET_KINDS = (
-    "arterial",  # 主干道
-    "secondary",  # 次干道
-    "residential",  # 支路 / 街巷
-    "lane",  # 胡同 / 里弄, old low-rise lanes
-    "footway",  # public footpath (park paths, pedestrian streets)
-    "compound_path",  # path inside a gated compound, joins streets only at gates
-    "gate",  # short segment through a compound gate
-)
-MAJOR_KINDS = frozenset({"arterial"})
-BLOCK_BOUNDING_KINDS = frozenset({"arterial", "secondary", "residential"})
-
-BUILDING_KINDS = (
-    "residential",  # 住宅楼 in a compound
-    "lowrise",  # 平房 / 老旧低层住宅
-    "office",  # 商务楼宇
-    "school",
-    "commercial",
-    "public",  # community centre, hospital, government office …
-    "other",
-)
-
-POI_KINDS = ("community_centre", "school", "hospital", "office", "shop", "park", "other")
 
 
 @dataclass(frozen=True)

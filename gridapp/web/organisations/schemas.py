@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from gridapp.core.vocab import OrgKind, OrgLevel
-from gridapp.models.organisation import ASSIGNMENT_KINDS
+from gridapp.core.vocab import ASSIGNMENT_KINDS, OrgKind, OrgLevel
 
 POSITIVE = validate.Range(min=1, max=2**31 - 1)
 
