@@ -11,8 +11,8 @@ from typing import Any, TypeAlias
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
+from gridapp.core.errors import BadRequest, Forbidden, NotFound
 from gridapp.core.vocab import BUILDING_KIND_LABELS, SERVICE_KIND_LABELS, STREET_KIND_LABELS
-from gridapp.errors import BadRequest, Forbidden, NotFound
 from gridapp.models import Building, Community, GridCell, ServicePoint, StreetEdge, User
 from gridapp.services import scope
 
