@@ -1,18 +1,17 @@
 """Block fillers for the generated subdistrict: compounds, hutong, offices, schools …
 
 Each filler takes a *lot* (a block polygon already set back from the street centre lines)
-and appends buildings, POIs, compounds and street lines to a shared :class:`Ctx`. All
-randomness comes from ``Ctx.rng``; coordinates are local metres (origin = south-west corner).
+and appends buildings, POIs, compounds and street lines to the shared
+:class:`~gridapp.core.geodemo.generated_context.Ctx`, laying buildings out in rows of slots
+(:func:`row_slots`) or at random spots (:func:`place_random`).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
@@ -20,15 +19,19 @@ from shapely.geometry.polygon import orient
 from shapely.prepared import prep
 
 from gridapp.core.geodemo import generated_names as nm
-from gridapp.core.geodemo.raw import RawBuilding, RawCompound, RawPOI
-
-Src = tuple[LineString, str, str]  # a street line before noding: geometry, kind, name
+from gridapp.core.geodemo.generated_context import (
+    OVERSHOOT,
+    Ctx,
+    Src,
+    parts,
+    shrink,
+)
+from gridapp.core.geodemo.raw import RawCompound
 
 MAX_COMPOUND_HOUSEHOLDS = 600
 MIN_COMPOUND_HOUSEHOLDS = 150
 WALL_TO_BUILDING = 5.05  # buildings stand at least 5 m inside the wall
 RING_PATH_INSET = 2.5  # the compound's internal ring path runs this far inside the wall
-OVERSHOOT = 0.5  # lines cross what they join by this much; the stub is pruned after noding
 
 
 @dataclass(frozen=True)
@@ -57,47 +60,6 @@ class Slot:
     geom: Polygon
     levels: int
     households: int
-
-
-@dataclass
-class Ctx:
-    rng: np.random.Generator
-    names: nm.NamePool
-    kind_at: Callable[[Point], str]  # street kind nearest to a point
-    buildings: list[RawBuilding] = field(default_factory=list)
-    pois: list[tuple[RawPOI, int]] = field(default_factory=list)  # POI, index of its building
-    compounds: list[RawCompound] = field(default_factory=list)
-    streets: list[Src] = field(default_factory=list)
-
-    def uniform(self, lo: float, hi: float) -> float:
-        return float(self.rng.uniform(lo, hi))
-
-    def integer(self, lo: int, hi: int) -> int:
-        """A random integer in ``[lo, hi]`` (both ends included)."""
-        return int(self.rng.integers(lo, hi + 1))
-
-    def building(
-        self, geom: Polygon, kind: str, levels: int, households: int = 0, name: str = ""
-    ) -> int:
-        self.buildings.append(RawBuilding(geom, kind, levels, households, name))
-        return len(self.buildings) - 1
-
-    def poi(self, kind: str, name: str, building: int) -> None:
-        at = self.buildings[building].geom.representative_point()
-        self.pois.append((RawPOI(at, kind, name), building))
-
-
-def parts(geom: BaseGeometry) -> list[BaseGeometry]:
-    return [g for g in shapely.get_parts(geom) if not g.is_empty]
-
-
-def largest_polygon(geom: BaseGeometry) -> Polygon | None:
-    polys = [g for g in parts(geom) if isinstance(g, Polygon)]
-    return max(polys, key=lambda p: p.area) if polys else None
-
-
-def shrink(poly: Polygon, dist: float) -> Polygon | None:
-    return largest_polygon(poly.buffer(-dist, join_style="mitre"))
 
 
 def _slab_households(levels: int, units: int, length: float) -> int:

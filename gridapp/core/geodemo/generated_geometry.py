@@ -11,7 +11,7 @@ from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
-from gridapp.core.geodemo.generated_blocks import Ctx, Src, largest_polygon, parts
+from gridapp.core.geodemo.generated_context import Ctx, Src, largest_polygon, parts
 from gridapp.core.geodemo.raw import (
     RawBuilding,
     RawCompound,
