@@ -97,3 +97,11 @@ class BuildingCutError(PartitionError):
 
 class NotAdjacent(PartitionError):
     code = "not_adjacent"
+
+
+class LoadError(ValueError):
+    """A geodata folder's content breaks a rule (bad code, invalid geometry …).
+
+    Raised while loading a folder (CLI, scripts), never inside a request, so it is not a
+    :class:`DomainError` and has no HTTP status.
+    """

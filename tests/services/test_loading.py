@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, text
 
+from gridapp.core.errors import LoadError
 from gridapp.core.geodemo.osm import read_osm
 from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
 from gridapp.extensions import db
@@ -25,7 +26,7 @@ from gridapp.models import (
     TeamMember,
 )
 from gridapp.services.geodata_io import write_geodata
-from gridapp.services.loading import LoadError, load_geodata
+from gridapp.services.loading import load_geodata
 
 
 @pytest.fixture(scope="module")
