@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -31,6 +32,16 @@ def _is_list(value: Any) -> bool:
     return isinstance(value, list | tuple)
 
 
+def _distinct(points: list[tuple[float, float]], n: int) -> bool:
+    """Whether ``points`` hold at least ``n`` different points (usually seen at once)."""
+    seen: set[tuple[float, float]] = set()
+    for p in points:
+        seen.add(p)
+        if len(seen) >= n:
+            return True
+    return False
+
+
 def _count(kind: str, coords: Any) -> int:
     """Positions in ``coords`` (as far as its nesting is right), counted without reading them."""
     if not _is_list(coords):
@@ -41,7 +52,23 @@ def _count(kind: str, coords: Any) -> int:
         return len(coords)
     if kind == "Polygon":
         return sum(len(ring) for ring in coords if _is_list(ring))
-    return sum(_count("Polygon", polygon) for polygon in coords)
+    if kind == "MultiPolygon":
+        return sum(_count("Polygon", polygon) for polygon in coords)
+    return 0
+
+
+def check_vertices(data: Any, what: str, max_vertices: int) -> None:
+    """Refuse (413) a GeoJSON geometry with more than ``max_vertices`` positions. Cheap: it
+    counts rings' lengths and reads no point, so it can run before anything else."""
+    if not isinstance(data, dict):
+        return
+    vertices = _count(str(data.get("type")), data.get("coordinates"))
+    if vertices > max_vertices:
+        raise TooLarge(
+            f"{what}的顶点过多：共 {vertices} 个，上限为 {max_vertices} 个，请简化后再提交",
+            vertices=vertices,
+            max_vertices=max_vertices,
+        )
 
 
 class _Reader:
@@ -70,23 +97,36 @@ class _Reader:
                 raise BadRequest(f"{self.what}{where}的坐标不是有限数值")
         return float(value[0]), float(value[1])
 
+    def points(self, coords: list[Any], where: str) -> list[tuple[float, float]]:
+        out = []
+        isfinite = math.isfinite
+        for i, p in enumerate(coords):
+            # the usual [lon, lat] of two finite floats, checked quickly; anything else in full
+            if type(p) is list and len(p) == 2:
+                x, y = p
+                if type(x) is float and type(y) is float and isfinite(x) and isfinite(y):
+                    out.append((x, y))
+                    continue
+            out.append(self.position(p, f"{where}第 {i + 1} 个点"))
+        return out
+
     def line(self, coords: Any) -> LineString:
         if not _is_list(coords):
             raise self.nesting()
-        points = [self.position(p, f"的第 {i + 1} 个点") for i, p in enumerate(coords)]
-        if len(set(points)) < 2:
+        points = self.points(coords, "的")
+        if not _distinct(points, 2):
             raise BadRequest(f"{self.what}至少需要 2 个不同的点")
-        return LineString(points)
+        return LineString(np.array(points))
 
     def ring(self, coords: Any, where: str) -> list[tuple[float, float]]:
         if not _is_list(coords):
             raise self.nesting()
-        points = [self.position(p, f"{where}第 {i + 1} 个点") for i, p in enumerate(coords)]
+        points = self.points(coords, where)
         if len(points) >= 2 and points[0] != points[-1]:
             raise BadRequest(
                 f"{self.what}{where}未闭合：多边形的环首尾两点应相同（共 {len(points)} 个点）"
             )
-        if len(points) < 4 or len(set(points)) < 3:
+        if len(points) < 4 or not _distinct(points, 3):
             raise BadRequest(f"{self.what}{where}至少需要 3 个不同的顶点（首尾闭合共 4 个点）")
         return points
 
@@ -100,7 +140,7 @@ class _Reader:
             self.ring(r, f"{name}的{'外环' if i == 0 else f'第 {i} 个内环'}")
             for i, r in enumerate(coords)
         ]
-        return Polygon(rings[0], rings[1:])
+        return Polygon(np.array(rings[0]), [np.array(r) for r in rings[1:]])
 
     def multipolygon(self, coords: Any) -> MultiPolygon:
         if not _is_list(coords):
@@ -132,13 +172,7 @@ def read_geometry(data: Any, what: str, types: tuple[str, ...], max_vertices: in
     coords = data.get("coordinates")
     if coords is None:
         raise BadRequest(f"{what}缺少坐标")
-    vertices = _count(kind, coords)
-    if vertices > max_vertices:
-        raise TooLarge(
-            f"{what}的顶点过多：共 {vertices} 个，上限为 {max_vertices} 个，请简化后再提交",
-            vertices=vertices,
-            max_vertices=max_vertices,
-        )
+    check_vertices(data, what, max_vertices)
     geom: BaseGeometry = READERS[kind](_Reader(what, kind), coords)
     xmin, ymin, xmax, ymax = geom.bounds
     if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):

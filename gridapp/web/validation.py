@@ -18,7 +18,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import marshmallow
-from marshmallow import fields, validate
+from flask import current_app
+from marshmallow import fields, pre_load, validate
+
+from gridapp.core.geojson import check_vertices
 
 # The Chinese name of every request field, by field name. A field may instead carry its
 # own, e.g. ``fields.Integer(metadata={"label": "…"})``. tests/web/test_error_messages.py
@@ -117,9 +120,15 @@ class Schema(marshmallow.Schema):
 
 
 class GeometrySchema(Schema):
-    """A GeoJSON geometry in a request (its coordinates are read by gridapp.core.geojson)."""
+    """A GeoJSON geometry in a request (its coordinates are read by gridapp.core.geojson).
+    Too many vertices are refused (413) before marshmallow reads a single point."""
 
     error_messages = {"type": "应为 GeoJSON 几何对象"}  # noqa: RUF012
+
+    @pre_load
+    def not_too_many_vertices(self, data: Any, **_: Any) -> Any:
+        check_vertices(data, "几何", int(current_app.config["MAX_GEOMETRY_VERTICES"]))
+        return data
 
 
 def _braces(text: str) -> str:
@@ -212,9 +221,12 @@ def localise(field: fields.Field, label: str) -> None:
         for inner in field.tuple_fields:
             localise(inner, label)
     elif isinstance(field, fields.Mapping):
+        # marshmallow does not copy these per schema (as it does a list's inner field)
         if field.key_field is not None:
+            field.key_field = copy.copy(field.key_field)
             localise(field.key_field, label_of("", field.key_field) or f"{label}中的键")
         if field.value_field is not None:
+            field.value_field = copy.copy(field.value_field)
             localise(field.value_field, label_of("", field.value_field) or f"{label}中的值")
 
 

@@ -294,6 +294,8 @@ def test_every_request_field_has_a_chinese_label_and_chinese_messages(app: Flask
                 )
                 if isinstance(f, marshmallow.fields.List):
                     inner.append(f.inner)
+                if isinstance(f, marshmallow.fields.Mapping):
+                    inner.extend(x for x in (f.key_field, f.value_field) if x is not None)
                 if isinstance(f, marshmallow.fields.Nested):
                     walk(f.schema)
 
@@ -344,6 +346,20 @@ def test_a_geometry_above_the_vertex_limit_is_refused_before_it_is_read(
     message = assert_chinese(response.json)
     assert "顶点过多：共 601 个，上限为 500 个" in message
     assert response.json["errors"] == {"vertices": 601, "max_vertices": 500}
+
+
+def test_a_split_line_above_the_vertex_limit_is_refused_before_its_points_are_parsed(
+    app: Flask, as_manager: FlaskClient, world: World, unchanged: None, monkeypatch: Any
+) -> None:
+    monkeypatch.setitem(app.config, "MAX_GEOMETRY_VERTICES", 100)
+    points: list[Any] = [[116.40 + i * 1e-5, 39.905] for i in range(150)]
+    points[3] = ["west", "north"]  # the schema would refuse this (400) had it read the points
+    line = {"type": "LineString", "coordinates": points}
+    response = as_manager.post(
+        f"/api/cells/{world.cells['A1N']}/split", json={"version": 1, "line": line}
+    )
+    assert response.status_code == 413
+    assert "共 150 个，上限为 100 个" in assert_chinese(response.json)
 
 
 def test_a_refused_geometry_is_simplified_in_the_error_body(
