@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
-from flask import Flask, current_app, flash, jsonify, redirect, request, url_for
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
 from shapely.geometry import mapping, shape
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -52,9 +52,11 @@ def _size(n: int) -> str:
 
 def too_large_message() -> str:
     limit = request.max_content_length
-    if limit is None:
-        return HTTP_MESSAGES[413]
-    return f"请求内容过大：本次提交的上限为 {_size(limit)}，请缩小文件或分批提交"
+    length = request.content_length
+    if limit is not None and (length is None or length > limit):
+        return f"请求内容过大：本次提交的上限为 {_size(limit)}，请缩小文件或分批提交"
+    # werkzeug also refuses a single form field above MAX_FORM_MEMORY_SIZE
+    return f"{HTTP_MESSAGES[413]}：表单中有一项内容过长"
 
 
 # Tolerances tried, as a share of the geometry's larger side, to simplify a refused geometry.
@@ -64,11 +66,8 @@ SIMPLIFY_STEPS = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2)
 def capped_geometry(geometry: dict[str, Any], limit: int) -> tuple[dict[str, Any] | None, str]:
     """A refused geometry small enough to send back: itself, simplified, or left out; and a
     note when it is not the original ("" when it is)."""
-    try:
-        geom = shape(geometry)
-        vertices = int(shapely.get_num_coordinates(geom))
-    except Exception:  # not ours to judge here: send nothing rather than a broken shape
-        return None, "出错的几何无法读取，未随错误返回"
+    geom = shape(geometry)
+    vertices = int(shapely.get_num_coordinates(geom))
     if vertices <= limit:
         return geometry, ""
     xmin, ymin, xmax, ymax = geom.bounds
@@ -96,6 +95,22 @@ def domain_error_body(err: DomainError) -> dict[str, Any]:
     return body
 
 
+def _page_error(err: HTTPException, status: int, message: str) -> Response | tuple[str, int]:
+    """A page's HTTP error in Chinese: a form too large goes back with a flash, any other
+    refusal gets a Chinese page (a server error a bare one: the layout may be what failed)."""
+    if status == 413:
+        flash(message, "error")
+        return redirect(request.referrer or url_for("maps.index"))
+    if status >= 500:
+        return f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><p>{message}</p>', status
+    page = render_template("error.html", message=message)
+    response = Response(page, status=status, mimetype="text/html")
+    for name, value in err.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def register_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError) -> tuple[Response, int] | Response:
@@ -105,14 +120,11 @@ def register_handlers(app: Flask) -> None:
         return redirect(request.referrer or url_for("maps.index"))
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException) -> tuple[Response, int] | HTTPException | Response:
+    def http_error(err: HTTPException) -> tuple[Response, int] | tuple[str, int] | Response:
         status = err.code or 500
         message = too_large_message() if status == 413 else HTTP_MESSAGES.get(status, err.name)
         if not wants_json():
-            if status == 413:  # a form too large: say so on the page it came from
-                flash(message, "error")
-                return redirect(request.referrer or url_for("maps.index"))
-            return err
+            return _page_error(err, status, message)
         body: dict[str, Any] = {"code": status, "status": err.name, "message": message}
         # flask-smorest / webargs put validation details on err.data: in Chinese, by field
         data = getattr(err, "data", None)

@@ -335,6 +335,37 @@ def test_a_form_above_the_limit_is_a_chinese_flash(
     assert "Request Entity Too Large" not in page
 
 
+def test_a_form_field_above_the_form_memory_limit_is_a_chinese_flash(
+    app: Flask, client: FlaskClient, monkeypatch: Any
+) -> None:
+    monkeypatch.setitem(app.config, "MAX_FORM_MEMORY_SIZE", 1000)
+    response = client.post(
+        "/login",
+        data={"username": "t_admin", "password": "x" * 5000},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "请求内容过大：表单中有一项内容过长" in response.get_data(as_text=True)
+
+
+def test_page_errors_are_chinese_pages(as_field: FlaskClient) -> None:
+    missing = as_field.get("/no-such-page")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "<h1>未找到</h1>" in missing.get_data(as_text=True)
+    wrong_method = as_field.get("/logout")
+    assert wrong_method.status_code == 405 and "POST" in wrong_method.headers["Allow"]
+    assert "<h1>不支持该请求方法</h1>" in wrong_method.get_data(as_text=True)
+    for page in (missing.get_data(as_text=True), wrong_method.get_data(as_text=True)):
+        assert "requested URL" not in page and "Not Allowed" not in page
+
+
+def test_the_login_form_refuses_in_chinese(client: FlaskClient) -> None:
+    response = client.post("/login", data={"username": "u" * 60, "password": "p" * 300})
+    page = response.get_data(as_text=True)
+    assert "用户名最多 50 个字" in page and "密码最多 200 个字" in page
+    assert "Field cannot" not in page and "longer than" not in page
+
+
 def test_a_geometry_above_the_vertex_limit_is_refused_before_it_is_read(
     app: Flask, as_manager: FlaskClient, world: World, unchanged: None, monkeypatch: Any
 ) -> None:
