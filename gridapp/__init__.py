@@ -39,8 +39,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
 
-    from gridapp.web.common import IdConverter, id_param_schema, reject_out_of_range_ids
+    from gridapp.web.common import (
+        IdConverter,
+        SizedRequest,
+        id_param_schema,
+        reject_out_of_range_ids,
+    )
 
+    app.request_class = SizedRequest  # per-route body limits (uploads take more)
     app.url_map.converters["id"] = IdConverter
     app.url_value_preprocessor(reject_out_of_range_ids)
     db.init_app(app)

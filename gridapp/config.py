@@ -20,6 +20,9 @@ def _secret_key(instance_path: Path) -> str:
     return path.read_text().strip()
 
 
+MB = 1024 * 1024
+
+
 def load_config(instance_path: Path) -> dict[str, object]:
     env = os.environ
     return {
@@ -34,6 +37,15 @@ def load_config(instance_path: Path) -> dict[str, object]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Request size limits (413 with a Chinese message above them): any request body,
+        # the bulk-import upload (CSV/XLSX, up to 5000 rows), and the vertices of one
+        # submitted geometry, checked before the geometry is built.
+        "MAX_CONTENT_LENGTH": int(float(env.get("GRIDAPP_MAX_REQUEST_MB", "10")) * MB),
+        "MAX_UPLOAD_LENGTH": int(float(env.get("GRIDAPP_MAX_UPLOAD_MB", "20")) * MB),
+        "MAX_GEOMETRY_VERTICES": int(env.get("GRIDAPP_MAX_GEOMETRY_VERTICES", "50000")),
+        # A refused geometry above this many vertices is simplified (or left out) in the
+        # error body, so a refusal never echoes megabytes back.
+        "MAX_ERROR_GEOMETRY_VERTICES": int(env.get("GRIDAPP_MAX_ERROR_GEOMETRY_VERTICES", "2000")),
         # flask-smorest: the OpenAPI document lives at /api/openapi.json
         "API_TITLE": "网格 API",
         "API_VERSION": "v1",

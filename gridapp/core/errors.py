@@ -56,6 +56,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class TooLarge(DomainError):
+    """More than the app takes in one request (e.g. a geometry with too many vertices)."""
+
+    status = 413
+    code = "too_large"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -8,6 +8,7 @@ size of the community.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -87,20 +88,52 @@ def polygonal(geom: BaseGeometry) -> MultiPolygon:
     return MultiPolygon(out)
 
 
+# GEOS's reasons for an invalid geometry (shapely.is_valid_reason), in Chinese: its own
+# English text never reaches the user.
+INVALID_REASONS = {
+    "Self-intersection": "边界自相交（例如“8”字形）",
+    "Ring Self-intersection": "边界在一点上与自身相接",
+    "Too few points in geometry component": "顶点太少",
+    "Hole lies outside shell": "内环（洞）在外环之外",
+    "Holes are nested": "内环（洞）相互嵌套",
+    "Interior is disconnected": "内环把多边形分成了互不相连的几块",
+    "Nested shells": "多个多边形相互嵌套",
+    "Duplicate Rings": "有重复的环",
+    "Invalid Coordinate": "有无效的坐标",
+    "Ring is not closed": "环未闭合",
+}
+GEOMETRY_TYPE_NAMES = {
+    "Point": "点",
+    "MultiPoint": "多点",
+    "LineString": "线",
+    "MultiLineString": "多线",
+    "LinearRing": "环",
+    "GeometryCollection": "几何集合",
+}
+
+
+def type_name(geom: BaseGeometry) -> str:
+    return GEOMETRY_TYPE_NAMES.get(geom.geom_type, "其他几何")
+
+
+def invalid_reason(geom: BaseGeometry) -> tuple[str, BaseGeometry | None]:
+    """Why GEOS finds ``geom`` invalid, in Chinese, and the point it names (if any)."""
+    reason = shapely.is_valid_reason(geom)
+    name = reason.split("[", 1)[0].strip()
+    return INVALID_REASONS.get(name, "多边形无效"), _invalid_location(reason)
+
+
 def check_polygon(geom: BaseGeometry, label: str) -> MultiPolygon:
     """Refuse what is not a valid, non-empty (multi)polygon, saying where it is broken."""
     if not isinstance(geom, Polygon | MultiPolygon):
-        raise InvalidGeometry(f"{label}的几何类型应为多边形，收到的是 {geom.geom_type}")
+        raise InvalidGeometry(f"{label}的几何类型应为多边形，收到的是{type_name(geom)}")
     if geom.is_empty:
         raise InvalidGeometry(f"{label}的多边形为空")
     if not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        where = _invalid_location(reason)
-        text = "边界自相交（例如“8”字形）" if "Self-intersection" in reason else "多边形无效"
+        text, where = invalid_reason(geom)
         raise InvalidGeometry(
             f"{label}{text}，请修改后再保存（出错位置已在地图上标出）",
             shape=where if where is not None else geom,
-            reason=reason,
         )
     if geom.is_empty or geom.area <= 0:
         raise InvalidGeometry(f"{label}的多边形为空或面积为零", shape=geom)
@@ -115,7 +148,9 @@ def _invalid_location(reason: str) -> BaseGeometry | None:
         coords = [float(v) for v in reason[reason.index("[") + 1 : reason.index("]")].split()]
     except ValueError:
         return None
-    return shapely.Point(coords[:2]) if len(coords) >= 2 else None
+    if len(coords) < 2 or not all(math.isfinite(v) for v in coords[:2]):
+        return None
+    return shapely.Point(coords[:2])
 
 
 def snap(geom: MultiPolygon, references: Iterable[BaseGeometry], tolerance: float) -> MultiPolygon:

@@ -17,7 +17,15 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gridapp.core.partition import NOISE_M2, BuildingInfo, Tolerances, as_multi, polygonal
+from gridapp.core.partition import (
+    NOISE_M2,
+    BuildingInfo,
+    Tolerances,
+    as_multi,
+    invalid_reason,
+    polygonal,
+    type_name,
+)
 
 Key = Hashable
 
@@ -157,7 +165,7 @@ def _invalid(c: CellShape) -> Problem | None:
     if not isinstance(geom, Polygon | MultiPolygon):
         return Problem(
             ProblemKind.INVALID,
-            f"{c.label}的几何类型应为多边形，实际为 {geom.geom_type}",
+            f"{c.label}的几何类型应为多边形，实际为{type_name(geom)}",
             geom,
             0.0,
             cells=(c.code,),
@@ -174,11 +182,10 @@ def _invalid(c: CellShape) -> Problem | None:
                 community=c.community,
             )
         return None
-    reason = shapely.is_valid_reason(geom)
-    text = "边界自相交（例如“8”字形）" if "Self-intersection" in reason else "多边形无效"
+    text, _where = invalid_reason(geom)
     return Problem(
         ProblemKind.INVALID,
-        f"{c.label}{text}（{reason}）",
+        f"{c.label}{text}",
         geom,
         round(abs(float(geom.area)), 1),
         cells=(c.code,),

@@ -141,11 +141,15 @@ def import_file(
         raise Forbidden("该街道不在您的管辖范围内")
     table = [r for r in read_table(filename, data) if any(r)]
     if not table:
-        raise BadRequest("文件是空的")
+        raise BadRequest("文件是空的：没有表头，也没有数据行（请使用下载的模板填写）")
     header = table[0]
     missing = [c for c in COLUMNS[kind] if c not in header]
     if missing:
         raise BadRequest(f"缺少列：{'、'.join(missing)}（请使用下载的模板）")
+    if len(table) == 1:
+        raise ImportRejected(
+            f"文件中没有数据行：只有表头，请在表头下面逐行填写要导入的{KIND_LABELS[kind]}数据"
+        )
     if len(table) - 1 > MAX_ROWS:
         raise BadRequest(f"一次最多导入 {MAX_ROWS} 行")
     index = {name: header.index(name) for name in COLUMNS[kind]}

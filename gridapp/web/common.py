@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from flask import Request, current_app
 from flask import Response as FlaskResponse
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
-from shapely.geometry import shape
+from marshmallow import fields
 from shapely.geometry.base import BaseGeometry
 from werkzeug.routing import BaseConverter
 
-from gridapp.core.errors import BadRequest, NotFound
+from gridapp.core.errors import NotFound
+from gridapp.core.geojson import read_geometry
+from gridapp.web.validation import Schema
 
 # Row ids are PostgreSQL integers. The "id" converter takes up to 18 digits and the app
 # answers 404 for anything beyond int32 (see reject_out_of_range_ids), so a huge id is
@@ -48,6 +49,7 @@ ERROR_TEXT = {
     403: "无权访问",
     404: "未找到",
     409: "版本冲突（他人已修改）",
+    413: "请求内容过大（请求体超过上限，或提交的几何顶点过多）",
     422: "数据校验未通过（返回出错的几何）",
 }
 
@@ -58,6 +60,9 @@ class ApiError(Schema):
     message = fields.String(required=True, metadata={"description": "中文错误说明"})
     errors = fields.Raw(metadata={"description": "细节：出错的网格、建议并入的网格等"})
     geometry = fields.Dict(metadata={"description": "出错的几何 (GeoJSON, EPSG:4326)"})
+    geometry_note = fields.String(
+        metadata={"description": "出错的几何过于复杂时的说明（已简化，或未随错误返回）"}
+    )
 
 
 def doc_errors(bp: Blueprint, *extra: int) -> Any:
@@ -76,29 +81,58 @@ def query_args(bp: Blueprint, schema: type[Schema]) -> Any:
     return bp.arguments(schema, location="query", as_kwargs=True, error_status_code=400)
 
 
+def _doc_too_large(bp: Blueprint) -> Any:
+    return bp.alt_response(413, schema=ApiError, description=ERROR_TEXT[413])
+
+
 def json_body(bp: Blueprint, schema: type[Schema]) -> Any:
-    """Parse a JSON body; a body the schema refuses is a 400 (the app's JSON error)."""
-    return bp.arguments(schema, location="json", error_status_code=400)
+    """Parse a JSON body; a body the schema refuses is a 400 (the app's JSON error), one
+    above MAX_CONTENT_LENGTH a 413."""
+    parse = bp.arguments(schema, location="json", error_status_code=400)
+    return lambda func: _doc_too_large(bp)(parse(func))
+
+
+# A view with this attribute takes request bodies up to the config value it names.
+BODY_LIMIT = "max_content_length_setting"
+
+
+def upload_body(bp: Blueprint, schema: type[Schema]) -> Any:
+    """Parse an uploaded file (multipart/form-data). The route takes bodies up to
+    MAX_UPLOAD_LENGTH instead of MAX_CONTENT_LENGTH; a larger one is a 413."""
+    parse = bp.arguments(schema, location="files", error_status_code=400)
+
+    def wrap(func: Any) -> Any:
+        func = _doc_too_large(bp)(parse(func))
+        setattr(func, BODY_LIMIT, "MAX_UPLOAD_LENGTH")
+        return func
+
+    return wrap
+
+
+class SizedRequest(Request):
+    """A request whose body limit is its route's (``upload_body``), else MAX_CONTENT_LENGTH.
+
+    The limit must be known before anything reads the body, and the CSRF check reads the
+    form in a before-request hook, so it is decided here, from the matched route.
+    """
+
+    @property
+    def max_content_length(self) -> int | None:
+        if self._max_content_length is not None or self.url_rule is None or not current_app:
+            return super().max_content_length
+        view = current_app.view_functions.get(self.url_rule.endpoint)
+        setting = getattr(view, BODY_LIMIT, None)
+        return current_app.config[setting] if setting else super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def lonlat_geometry(data: Any, what: str, types: tuple[str, ...]) -> BaseGeometry:
-    """A GeoJSON geometry in EPSG:4326, or a Chinese 400 error saying what is wrong."""
-    if not isinstance(data, dict) or data.get("type") not in types:
-        raise BadRequest(f"{what}应为 GeoJSON {' 或 '.join(types)}")
-    try:
-        geom = shape(data)
-    except Exception as err:  # shapely raises several kinds on malformed input
-        raise BadRequest(f"{what}的 GeoJSON 格式错误：{err}") from None
-    if geom.is_empty:
-        raise BadRequest(f"{what}为空")
-    xmin, ymin, xmax, ymax = geom.bounds
-    if not all(math.isfinite(v) for v in geom.bounds):
-        raise BadRequest(f"{what}的坐标不是有限数值")
-    if not (-180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90):
-        raise BadRequest(
-            f"{what}的坐标超出经纬度范围：请使用 EPSG:4326 经纬度坐标（经度在前），而不是投影坐标"
-        )
-    return geom
+    """A GeoJSON geometry in EPSG:4326, or a Chinese error saying what is wrong: 400 for a
+    malformed one (see ``gridapp.core.geojson``), 413 above MAX_GEOMETRY_VERTICES."""
+    return read_geometry(data, what, types, int(current_app.config["MAX_GEOMETRY_VERTICES"]))
 
 
 # Table downloads (CSV with a BOM so that Excel reads UTF-8, or XLSX).

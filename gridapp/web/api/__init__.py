@@ -8,7 +8,6 @@ from flask import jsonify
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
-from marshmallow import Schema
 from werkzeug.wrappers import Response
 
 from gridapp.core.vocab import ROLE_LABELS, Role
@@ -16,6 +15,7 @@ from gridapp.extensions import csrf, db
 from gridapp.services import features
 from gridapp.web.api import schemas as s
 from gridapp.web.common import ID, doc_errors, query_args
+from gridapp.web.validation import Schema
 
 bp = Blueprint("api", __name__, url_prefix="/api", description="网格 GIS 数据接口")
 

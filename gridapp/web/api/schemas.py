@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import marshmallow
+from marshmallow import fields, validate
 
 from gridapp.core.vocab import Role, ServiceKind
 from gridapp.services.features import BBOX_PATTERN
+from gridapp.web.validation import Schema
 
 BBOX_HELP = "最小经度,最小纬度,最大经度,最大纬度 (EPSG:4326), e.g. 116.45,39.90,116.50,39.93"
 
@@ -86,7 +88,9 @@ class StreetProps(Schema):
     length_m = fields.Float(required=True)
 
 
-def _feature_schemas(props: type[Schema], name: str) -> tuple[type[Schema], type[Schema]]:
+def _feature_schemas(
+    props: type[Schema], name: str
+) -> tuple[type[marshmallow.Schema], type[marshmallow.Schema]]:
     feature = Schema.from_dict(
         {
             "type": fields.String(required=True, validate=validate.Equal("Feature")),

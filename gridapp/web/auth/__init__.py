@@ -21,8 +21,14 @@ PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=50)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+    username = StringField(
+        "用户名",
+        validators=[DataRequired("请输入用户名"), Length(max=50, message="用户名最多 50 个字")],
+    )
+    password = PasswordField(
+        "密码",
+        validators=[DataRequired("请输入密码"), Length(max=200, message="密码最多 200 个字")],
+    )
 
 
 def init_login(manager: LoginManager) -> None:

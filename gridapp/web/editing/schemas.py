@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from gridapp.web.validation import GeometrySchema, Schema
 
 ID = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 VERSION = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 GEOMETRY_HELP = "GeoJSON 几何 (EPSG:4326 经纬度)"
 
 
-class PolygonGeometry(Schema):
+class PolygonGeometry(GeometrySchema):
     type = fields.String(required=True, validate=validate.OneOf(["Polygon", "MultiPolygon"]))
     coordinates = fields.List(fields.Raw(allow_none=True), required=True)
 
 
-class LineGeometry(Schema):
+class LineGeometry(GeometrySchema):
     type = fields.String(required=True, validate=validate.Equal("LineString"))
     coordinates = fields.List(fields.List(fields.Float()), required=True)
 

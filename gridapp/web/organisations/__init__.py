@@ -27,6 +27,7 @@ from gridapp.web.common import (
     lonlat_geometry,
     query_args,
     table_download,
+    upload_body,
 )
 from gridapp.web.organisations import schemas as s
 
@@ -223,7 +224,7 @@ def import_template(kind: str, format: str = "csv") -> FlaskResponse:
 
 
 @bp.post(f"/imports/<{IMPORT_KINDS}:kind>")
-@bp.arguments(s.ImportFile, location="files", error_status_code=400)
+@upload_body(bp, s.ImportFile)
 @query_args(bp, s.ImportArgs)
 @bp.response(200, s.ImportResult)
 @doc_errors(bp, 400, 403, 404, 422)

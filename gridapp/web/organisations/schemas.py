@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gridapp.core.vocab import ASSIGNMENT_KINDS, OrgKind, OrgLevel
+from gridapp.web.validation import GeometrySchema, Schema
 
 POSITIVE = validate.Range(min=1, max=2**31 - 1)
 
@@ -253,7 +254,7 @@ class RegisterBody(Schema):
     team_id = fields.Integer(validate=POSITIVE, allow_none=True)
 
 
-class AreaGeometry(Schema):
+class AreaGeometry(GeometrySchema):
     type = fields.String(required=True, validate=validate.Equal("Polygon"))
     coordinates = fields.List(fields.Raw(allow_none=True), required=True)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gridapp.services.proposal import MAX_HOUSEHOLDS
+from gridapp.web.validation import Schema
 
 KINDS = ["invalid", "outside", "overlap", "gap", "sliver", "building_cut"]
 HOUSEHOLDS = validate.Range(min=1, max=MAX_HOUSEHOLDS)
@@ -81,8 +82,12 @@ class RangeBody(Schema):
 
 class AcceptBody(RangeBody):
     versions = fields.Dict(
-        keys=fields.String(validate=validate.Regexp(r"^[1-9][0-9]{0,9}$")),
-        values=fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)),
+        keys=fields.String(
+            validate=validate.Regexp(r"^[1-9][0-9]{0,9}$"), metadata={"label": "网格编号"}
+        ),
+        values=fields.Integer(
+            validate=validate.Range(min=1, max=2**31 - 1), metadata={"label": "版本号"}
+        ),
         required=True,
         metadata={"description": "生成方案时社区内每个网格的版本号 {网格编号: 版本}"},
     )

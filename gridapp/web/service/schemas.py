@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
 from gridapp.core.vocab import ServiceKind
+from gridapp.web.validation import Schema
 
 POSITIVE = validate.Range(min=1, max=2**31 - 1)
 KINDS = [k.value for k in ServiceKind]
