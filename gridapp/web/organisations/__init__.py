@@ -67,7 +67,7 @@ check_writes_first(bp, WRITE_CHECKS)
 @bp.get("/party-orgs")
 @query_args(bp, s.TreeArgs)
 @bp.response(200, s.OrgTree)
-@doc_errors(bp, 400, 403)
+@doc_errors(bp, 400, 403, 404)
 def org_tree(subdistrict_id: int | None = None) -> Response:
     """党组织树（街道党工委 → 社区党委/党总支 → 党支部 → 党小组）"""
     return jsonify({"tree": organisations.org_tree(current_user, subdistrict_id)})
@@ -114,7 +114,7 @@ def dissolve_org(org_id: int) -> Response:
 @bp.get("/teams")
 @query_args(bp, s.CommunityArgs)
 @bp.response(200, s.Teams)
-@doc_errors(bp, 400)
+@doc_errors(bp, 400, 403, 404)
 def teams(community_id: int | None = None) -> Response:
     """志愿服务队、专业服务队、便民服务队"""
     return jsonify({"teams": organisations.teams(current_user, community_id)})
@@ -212,7 +212,7 @@ def units() -> Response:
 @bp.get("/coverage/organisation")
 @query_args(bp, s.CommunityArgs)
 @bp.response(200, s.Coverage)
-@doc_errors(bp, 400)
+@doc_errors(bp, 400, 403, 404)
 def organisation_coverage(community_id: int | None = None) -> Response:
     """组织覆盖：每个网格有无党组织、网格员、服务队、党员中心户"""
     return jsonify(org_coverage.coverage_report(current_user, community_id))
@@ -221,7 +221,7 @@ def organisation_coverage(community_id: int | None = None) -> Response:
 @bp.get("/coverage/organisation/export")
 @query_args(bp, s.ExportArgs)
 @binary_doc(bp, "组织覆盖表 (CSV 或 XLSX)")
-@doc_errors(bp, 400)
+@doc_errors(bp, 400, 403, 404)
 def export_coverage(format: str = "csv", community_id: int | None = None) -> FlaskResponse:
     """导出组织覆盖表"""
     rows = org_coverage.export_rows(current_user, community_id)
