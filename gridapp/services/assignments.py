@@ -38,7 +38,7 @@ def cell_in_scope(user: User, cell_id: int, write: bool) -> GridCell:
         raise NotFound(f"未找到编号为 {cell_id} 的网格")
     visible = db.session.scalar(scope.visible_cell_ids(user).where(GridCell.id == cell_id))
     if visible is None:
-        raise Forbidden(f"网格 {cell.code} 不在您的管辖范围内")
+        raise Forbidden(f"编号为 {cell_id} 的网格不在您的管辖范围内")
     return cell
 
 

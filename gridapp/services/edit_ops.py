@@ -339,7 +339,7 @@ def history(user: User, cell_id: int) -> list[dict[str, Any]]:
     cell = _cell(cell_id)
     visible = db.session.scalar(scope.visible_cell_ids(user).where(GridCell.id == cell_id))
     if visible is None:
-        raise Forbidden(f"您无权查看网格 {cell.code} 的修改记录")
+        raise Forbidden(f"您无权查看编号为 {cell_id} 的网格的修改记录")
     rows = db.session.execute(
         select(CellHistory, CellChange)
         .join(CellChange, CellChange.id == CellHistory.change_id)

@@ -117,10 +117,13 @@ def _active_on_visible_cells(user: User) -> ColumnElement[bool]:
 
 
 def visible_org_ids(user: User) -> Select[int]:
-    """Party organisations of the places the user oversees, those answering for a visible
-    cell, and every ancestor of those (so that the tree stays a tree)."""
+    """Party organisations of the places the user oversees; those answering for a visible
+    cell, with the groups below them; and every ancestor of these (the tree stays a tree)."""
     if is_admin(user):
         return select(PartyOrg.id)
+    assigned = select(CellAssignment.party_org_id).where(_active_on_visible_cells(user))
+    below = select(PartyOrg.id).where(PartyOrg.id.in_(assigned)).cte("cell_orgs", recursive=True)
+    below = below.union(select(PartyOrg.id).join(below, PartyOrg.parent_id == below.c.id))
     direct = select(PartyOrg.id, PartyOrg.parent_id).where(
         or_(
             PartyOrg.community_id.in_(overseen_community_ids(user)),
@@ -128,9 +131,7 @@ def visible_org_ids(user: User) -> Select[int]:
                 PartyOrg.community_id.is_(None),
                 PartyOrg.subdistrict_id.in_(overseen_subdistrict_ids(user)),
             ),
-            PartyOrg.id.in_(
-                select(CellAssignment.party_org_id).where(_active_on_visible_cells(user))
-            ),
+            PartyOrg.id.in_(select(below.c.id)),
         )
     )
     tree = direct.cte("visible_orgs", recursive=True)
