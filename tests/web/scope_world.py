@@ -5,8 +5,8 @@ answer can be searched for rows outside a user's scope:
 
 - per cell K (A1N, A1S, A2N, A2S, B1X): branch 支部〔K〕 (secretary 书记〔K〕) answering for
   K, with a group 小组〔K〕 below it; team 队〔K〕 (member 队员〔K〕) and worker 网格员〔K〕
-  assigned to K (网格员〔A1N〕 also to A2S); member 党员〔K〕 (in post) living in K's building and registered in K;
-  zone 片区〔K〕 holding K; unit 单位〔K〕 in K's building;
+  assigned to K (网格员〔A1N〕 also to A2S); member 党员〔K〕 (in post) living in K's
+  building and registered in K; zone 片区〔K〕 holding K; unit 单位〔K〕 in K's building;
 - per community C (A1, A2, B1): committee 党委〔C〕 (书记〔C〕); a team 队〔C〕 of the whole
   community, assigned to no cell; zone 片区〔C〕 holding C; the service point's contact 联系〔C〕;
   one saved change (a rename) of its first cell, to revert;
