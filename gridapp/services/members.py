@@ -1,5 +1,5 @@
 """Party members of a cell: who lives there (personal data, in scope only), 党员中心户,
-党员责任区, 在职党员报到; and the zones (片区) and units (驻区单位) of a subdistrict.
+党员责任区, 在职党员报到; and the zones (片区) and units (驻区单位) touching the user's scope.
 """
 
 from __future__ import annotations
