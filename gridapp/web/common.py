@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Response as FlaskResponse
 from flask import request
@@ -121,16 +121,21 @@ class Target:
 
     def number(self, key: str) -> int | None:
         value = self.body.get(key, self.query.get(key))
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
+        return value if _row_id(value) else None
 
     def numbers(self, key: str, item_key: str) -> list[int]:
         items = self.body.get(key)
         if not isinstance(items, list):
             return []
         values = [i.get(item_key) for i in items if isinstance(i, dict)]
-        return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        return [v for v in values if _row_id(v)]
+
+
+def _row_id(value: object) -> TypeGuard[int]:
+    """An int that can name a row (1..int32); anything else is left to the schema."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
 
 
 WriteCheck = Callable[[Any, Target], object]

@@ -158,3 +158,22 @@ def test_a_write_naming_one_row_outside_the_scope_is_refused(
     check = Checker(app, grid, role, key)
     check.call(client, outside(grid), frozenset({403}), writes=True)
     check.call(client, inside(grid), frozenset({200}), writes=False)
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "body"),
+    [
+        ("t_coordinator", "/api/imports/members?subdistrict_id=2147483648", None),
+        ("t_manager", "/api/cells/draw", {"community_id": 2**31, "name": "x", "geometry": {}}),
+        ("t_manager", "/api/cells/merge", {"cells": [{"id": 2**40, "version": 1}] * 2}),
+        ("t_coordinator", "/api/party-orgs", {"parent_id": -1, "level": "branch", "name": "x"}),
+    ],
+)
+def test_an_id_no_row_can_have_is_left_to_the_schema(
+    app: Flask, world: World, role: str, url: str, body: object
+) -> None:
+    """The permission check reads ids before the schema does; one past int32 (or below 1)
+    must reach the schema's 400, not the database."""
+    client = login(app.test_client(), role)
+    response = client.post(url, json=body) if body is not None else client.post(url)
+    assert response.status_code == 400, response.get_data(as_text=True)
