@@ -30,15 +30,42 @@ from gridapp.services.organisations import ASSIGN_ROLES, ASSIGNMENT_LABELS, _org
 
 
 def cell_in_scope(user: User, cell_id: int, write: bool) -> GridCell:
+    """The cell, checked in this order: role (for a write), unknown id (404), scope (403)."""
+    if write:
+        _require(user, ASSIGN_ROLES, "分配网格的党组织、服务队和网格员")
     cell = db.session.get(GridCell, cell_id)
     if cell is None:
         raise NotFound(f"未找到编号为 {cell_id} 的网格")
     visible = db.session.scalar(scope.visible_cell_ids(user).where(GridCell.id == cell_id))
     if visible is None:
-        raise Forbidden(f"网格 {cell.code} 不在您的管辖范围内")
-    if write:
-        _require(user, ASSIGN_ROLES, "分配网格的党组织、服务队和网格员")
+        raise Forbidden(f"编号为 {cell_id} 的网格不在您的管辖范围内")
     return cell
+
+
+def writable_assignment(user: User, assignment_id: int) -> CellAssignment:
+    _require(user, ASSIGN_ROLES, "解除网格的分配")
+    row = db.session.get(CellAssignment, assignment_id)
+    if row is None:
+        raise NotFound(f"未找到编号为 {assignment_id} 的分配记录")
+    cell_in_scope(user, row.cell_id, write=True)
+    return row
+
+
+def _require_target(user: User, kind: str, target_id: int) -> None:
+    """What is assigned must be in the user's scope too (404 unknown, 403 outside)."""
+    model: Any
+    model, visible, what = {
+        "party_org": (PartyOrg, scope.visible_org_ids(user), "党组织"),
+        "team": (VolunteerTeam, scope.visible_team_ids(user), "服务队"),
+        "worker": (User, scope.visible_worker_ids(user, unplaced=True), "用户"),
+    }[kind]
+    row = db.session.get(model, target_id)
+    if row is None:
+        raise NotFound(f"未找到编号为 {target_id} 的{what}")
+    if kind == "worker" and row.role != Role.FIELD_STAFF.value:
+        raise BadRequest(f"编号为 {target_id} 的用户不是网格员，不能负责网格")
+    if not scope.includes(visible, target_id):
+        raise Forbidden(f"编号为 {target_id} 的{what}不在您的管辖范围内")
 
 
 def assignments(user: User, cell_id: int, history: bool = False) -> list[dict[str, Any]]:
@@ -76,8 +103,16 @@ def assignment_json(a: CellAssignment) -> dict[str, Any]:
     }
 
 
-def assign(user: User, cell_id: int, kind: str, target_id: int) -> dict[str, Any]:
+def authorize_assign(user: User, cell_id: int, kind: str | None, target_id: int | None) -> GridCell:
+    """Role, the cell (404/403), then what is assigned to it (404/403)."""
     cell = cell_in_scope(user, cell_id, write=True)
+    if kind in ASSIGNMENT_KINDS and target_id is not None:
+        _require_target(user, kind, target_id)
+    return cell
+
+
+def assign(user: User, cell_id: int, kind: str, target_id: int) -> dict[str, Any]:
+    cell = authorize_assign(user, cell_id, kind, target_id)
     if kind not in ASSIGNMENT_KINDS:
         raise BadRequest(f"未知的分配类型：{kind}")
     community = db.session.get(Community, cell.community_id)
@@ -130,10 +165,7 @@ def assign(user: User, cell_id: int, kind: str, target_id: int) -> dict[str, Any
 
 
 def end_assignment(user: User, assignment_id: int) -> dict[str, Any]:
-    row = db.session.get(CellAssignment, assignment_id)
-    if row is None:
-        raise NotFound(f"未找到编号为 {assignment_id} 的分配记录")
-    cell_in_scope(user, row.cell_id, write=True)
+    row = writable_assignment(user, assignment_id)
     if row.ended_at is not None:
         raise Conflict("该分配已经解除")
     row.ended_at = func.now()

@@ -38,6 +38,8 @@ from gridapp.services.editing import (
     ChangeResult,
     apply_change,
     conflict_entry,
+    editable_cells,
+    editable_community,
     in_lonlat,
     require_editor,
     tolerances,
@@ -49,6 +51,22 @@ def _cell(cell_id: int) -> GridCell:
     if cell is None:
         raise NotFound(f"未找到编号为 {cell_id} 的网格")
     return cell
+
+
+def editable_cell(user: User, cell_id: int) -> GridCell:
+    """Role, then 404, then scope (403): before the version or the geometry is looked at."""
+    editable_cells(user, [cell_id])
+    return _cell(cell_id)
+
+
+def revertible_change(user: User, change_id: int) -> CellChange:
+    """A revert may take free space: it needs oversight of the change's whole community."""
+    require_editor(user)
+    change = db.session.get(CellChange, change_id)
+    if change is None:
+        raise NotFound(f"未找到编号为 {change_id} 的修改记录")
+    editable_community(user, change.community_id, whole=True)
+    return change
 
 
 def _check_version(cell: GridCell, version: int) -> None:
@@ -72,8 +90,7 @@ def split(
 ) -> ChangeResult:
     """Cut a cell along a line. The part holding the most households keeps the cell (its
     code and assignments); the others become new cells with the next free codes."""
-    require_editor(user)
-    cell = _cell(cell_id)
+    cell = editable_cell(user, cell_id)
     _check_version(cell, version)
     if not isinstance(line, LineString):
         raise BadRequest("分割线应为 GeoJSON LineString")
@@ -134,7 +151,7 @@ def merge(
 ) -> ChangeResult:
     """Merge adjacent cells of one community. The cell with the most households (or
     ``keep``) survives with its code; the others are deleted, their assignments move to it."""
-    require_editor(user)
+    editable_cells(user, [cell_id for cell_id, _ in cells])
     if len(cells) < 2:
         raise BadRequest("合并至少需要两个网格")
     rows = [_cell(cell_id) for cell_id, _ in cells]
@@ -195,10 +212,7 @@ def create(
     cells it overlapped keep their area; with ``carve`` it takes the drawn area out of
     those cells instead (a cell left empty is deleted). Returns the result and the ids of
     the overlapped cells."""
-    require_editor(user)
-    community = db.session.get(Community, community_id)
-    if community is None:
-        raise NotFound(f"未找到编号为 {community_id} 的社区")
+    community = editable_community(user, community_id, whole=True)
     proj = LocalProjection.around(to_shape(community.geom))
     drawn = proj.to_metric(geometry)
     rows = db.session.scalars(
@@ -250,11 +264,10 @@ def create(
 
 
 def rename(user: User, cell_id: int, version: int, name: str) -> ChangeResult:
-    require_editor(user)
+    cell = editable_cell(user, cell_id)
     name = name.strip()
     if not name or len(name) > 100:
         raise BadRequest("网格名称不能为空，且不超过 100 个字")
-    cell = _cell(cell_id)
     return apply_change(
         user,
         ChangeRequest(
@@ -269,10 +282,7 @@ def rename(user: User, cell_id: int, version: int, name: str) -> ChangeResult:
 def revert(user: User, change_id: int, *, dry_run: bool = False) -> ChangeResult:
     """Undo a change: every cell it touched goes back to its geometry before the change.
     Refused (409) when a cell was changed again afterwards."""
-    require_editor(user)
-    change = db.session.get(CellChange, change_id)
-    if change is None:
-        raise NotFound(f"未找到编号为 {change_id} 的修改记录")
+    change = revertible_change(user, change_id)
     inputs: list[CellInput] = []
     later: list[str] = []
     for h in change.cells:
@@ -329,7 +339,7 @@ def history(user: User, cell_id: int) -> list[dict[str, Any]]:
     cell = _cell(cell_id)
     visible = db.session.scalar(scope.visible_cell_ids(user).where(GridCell.id == cell_id))
     if visible is None:
-        raise Forbidden(f"您无权查看网格 {cell.code} 的修改记录")
+        raise Forbidden(f"您无权查看编号为 {cell_id} 的网格的修改记录")
     rows = db.session.execute(
         select(CellHistory, CellChange)
         .join(CellChange, CellChange.id == CellHistory.change_id)

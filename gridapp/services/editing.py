@@ -96,8 +96,17 @@ def require_editor(user: User) -> None:
         raise Forbidden("只有网格管理员和系统管理员可以编辑网格")
 
 
-def _editable_cells(user: User, ids: list[int]) -> None:
-    if user.role == Role.ADMIN.value or not ids:
+def editable_cells(user: User, ids: list[int]) -> None:
+    """Cells a save names: 404 for unknown ids, then 403 for cells outside the scope
+    (checked before anything reads their geometry or versions)."""
+    require_editor(user)
+    if not ids:
+        return
+    known = set(db.session.scalars(select(GridCell.id).where(GridCell.id.in_(ids))))
+    unknown = sorted(set(ids) - known)
+    if unknown:
+        raise NotFound(f"未找到编号为 {unknown} 的网格")
+    if user.role == Role.ADMIN.value:
         return
     visible = set(db.session.scalars(scope.visible_cell_ids(user).where(GridCell.id.in_(ids))))
     outside = sorted(set(ids) - visible)
@@ -105,15 +114,22 @@ def _editable_cells(user: User, ids: list[int]) -> None:
         raise Forbidden(f"网格 {outside} 不在您的管辖范围内，不能编辑")
 
 
-def _editable_community(user: User, community_id: int) -> None:
+def editable_community(user: User, community_id: int, *, whole: bool) -> Community:
+    """The community of a save: 404 unknown, 403 outside the scope. ``whole``: the save
+    may take free space (new cells, revert, proposal), which needs oversight of the whole
+    community, not only of some of its cells."""
+    require_editor(user)
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise NotFound(f"未找到编号为 {community_id} 的社区")
     if user.role == Role.ADMIN.value:
-        return
-    allowed = db.session.scalar(
-        scope.visible_community_ids(user).where(Community.id == community_id)
-    )
-    scoped_cells_only = all(s.cell_id is not None for s in user.scopes)
-    if allowed is None or scoped_cells_only:
-        raise Forbidden("该社区不在您的管辖范围内，不能新建或整体调整网格")
+        return community
+    ids = scope.overseen_community_ids(user) if whole else scope.visible_community_ids(user)
+    if db.session.scalar(ids.where(Community.id == community_id)) is None:
+        if whole:
+            raise Forbidden("该社区不在您的管辖范围内，不能新建或整体调整网格")
+        raise Forbidden("该社区不在您的管辖范围内")
+    return community
 
 
 def cell_feature(cell: GridCell, geom: BaseGeometry | None = None) -> dict[str, Any]:
@@ -154,16 +170,12 @@ def apply_change(user: User, req: ChangeRequest) -> ChangeResult:
 
 def _apply(user: User, req: ChangeRequest) -> ChangeResult:
     session = db.session
-    require_editor(user)
-    community = session.get(Community, req.community_id)
-    if community is None:
-        raise NotFound(f"未找到编号为 {req.community_id} 的社区")
+    whole = req.takes_free_space or any(c.id is None for c in req.cells)
+    community = editable_community(user, req.community_id, whole=whole)
     ids = [c.id for c in req.cells if c.id is not None]
+    editable_cells(user, ids)
     if len(set(ids)) != len(ids):
         raise BadRequest("同一网格在一次保存中出现了多次")
-    _editable_cells(user, ids)
-    if req.takes_free_space or any(c.id is None for c in req.cells):
-        _editable_community(user, community.id)
     for c in req.cells:
         if c.id is not None and c.version is None:
             raise BadRequest(f"网格 {c.id} 缺少版本号 version")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, null, select
 from sqlalchemy.orm import Session
 
 from gridapp.core.errors import BadRequest, Forbidden, NotFound
@@ -188,6 +188,10 @@ _SERVICE_PROPS = (
 
 
 def _service_query(user: User) -> AnySelect:
+    """Service points are public places: every point of the user's subdistricts, with its
+    contact and community only when it lies in one of the user's communities, its cell
+    only when the user sees that cell."""
+    own = ServicePoint.community_id.in_(scope.visible_community_ids(user))
     return (
         select(
             ServicePoint.id,
@@ -195,14 +199,21 @@ def _service_query(user: User) -> AnySelect:
             ServicePoint.name,
             ServicePoint.address,
             ServicePoint.hours,
-            ServicePoint.contact,
+            case((own, ServicePoint.contact), else_=""),
             ServicePoint.services,
-            ServicePoint.community_id,
-            ServicePoint.cell_id,
+            case((own, ServicePoint.community_id), else_=null()),
+            case(
+                (ServicePoint.cell_id.in_(scope.visible_cell_ids(user)), ServicePoint.cell_id),
+                else_=null(),
+            ),
         )
-        .where(ServicePoint.community_id.in_(scope.visible_community_ids(user)))
+        .where(_public_service_point(user))
         .order_by(ServicePoint.id)
     )
+
+
+def _public_service_point(user: User) -> ColumnElement[bool]:
+    return ServicePoint.subdistrict_id.in_(scope.visible_subdistrict_ids(user))
 
 
 def _with_kind_label(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -222,9 +233,7 @@ def service_points(
 
 
 def service_point(session: Session, user: User, point_id: int) -> dict[str, Any]:
-    visible = select(ServicePoint.id).where(
-        ServicePoint.community_id.in_(scope.visible_community_ids(user))
-    )
+    visible = select(ServicePoint.id).where(_public_service_point(user))
     _require_visible(session, user, ServicePoint, point_id, visible)
     query = _service_query(user).where(ServicePoint.id == point_id)
     return _with_kind_label(_features(session, query, ServicePoint.geom, _SERVICE_PROPS))[0]

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from gridapp.core.errors import BadRequest, DomainError, Forbidden
+from gridapp.core.errors import BadRequest, DomainError, Forbidden, NotFound
 from gridapp.core.vocab import MEMBER_STATUS_LABELS, TEAM_KIND_LABELS, Role
 from gridapp.extensions import db
 from gridapp.models import (
@@ -26,6 +26,7 @@ from gridapp.models import (
     GridCell,
     Member,
     PartyOrg,
+    Subdistrict,
     TeamMember,
     User,
     UserScope,
@@ -129,16 +130,24 @@ def read_table(filename: str, data: bytes) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
+def authorize_import(user: User, subdistrict_id: int | None) -> None:
+    """Role first, then the subdistrict: 404 unknown, 403 outside the scope."""
+    if user.role not in (Role.ADMIN.value, Role.COORDINATOR.value):
+        raise Forbidden("只有协调员和系统管理员可以批量导入")
+    if subdistrict_id is not None:
+        if db.session.get(Subdistrict, subdistrict_id) is None:
+            raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
+        subs = set(db.session.scalars(scope.visible_subdistrict_ids(user)))
+        if subdistrict_id not in subs:
+            raise Forbidden("该街道不在您的管辖范围内")
+
+
 def import_file(
     user: User, kind: str, filename: str, data: bytes, subdistrict_id: int, dry_run: bool
 ) -> dict[str, Any]:
-    if user.role not in (Role.ADMIN.value, Role.COORDINATOR.value):
-        raise Forbidden("只有协调员和系统管理员可以批量导入")
+    authorize_import(user, subdistrict_id)
     if kind not in COLUMNS:
         raise BadRequest(f"未知的导入类型：{kind}")
-    subs = set(db.session.scalars(scope.visible_subdistrict_ids(user)))
-    if subdistrict_id not in subs:
-        raise Forbidden("该街道不在您的管辖范围内")
     table = [r for r in read_table(filename, data) if any(r)]
     if not table:
         raise BadRequest("文件是空的：没有表头，也没有数据行（请使用下载的模板填写）")
@@ -192,6 +201,16 @@ def _visible_cells(user: User, subdistrict_id: int) -> dict[str, GridCell]:
     return {c.code: c for c in rows}
 
 
+def _visible_orgs(user: User, subdistrict_id: int) -> dict[str, PartyOrg]:
+    rows = db.session.scalars(
+        select(PartyOrg).where(
+            PartyOrg.subdistrict_id == subdistrict_id,
+            PartyOrg.id.in_(scope.visible_org_ids(user)),
+        )
+    )
+    return {o.name: o for o in rows}
+
+
 def _phone(value: str, what: str, line: int, plan: Plan, required: bool = True) -> bool:
     if not value:
         if required:
@@ -207,12 +226,7 @@ def _plan_members(
     user: User, subdistrict_id: int, records: list[tuple[int, dict[str, str]]], plan: Plan
 ) -> None:
     cells = _visible_cells(user, subdistrict_id)
-    orgs = {
-        o.name: o
-        for o in db.session.scalars(
-            select(PartyOrg).where(PartyOrg.subdistrict_id == subdistrict_id)
-        )
-    }
+    orgs = _visible_orgs(user, subdistrict_id)
     existing = {
         (name, phone)
         for name, phone in db.session.execute(
@@ -236,7 +250,7 @@ def _plan_members(
             ok = False
         org = orgs.get(r["所属党组织"])
         if org is None:
-            plan.bad(line, f"党组织“{r['所属党组织']}”不存在")
+            plan.bad(line, f"党组织“{r['所属党组织']}”不存在或不在您的管辖范围内")
             ok = False
         cell = cells.get(r["住址网格编码"])
         if cell is None:
@@ -313,7 +327,7 @@ def _plan_teams(
     communities = {
         c.code: c
         for c in db.session.scalars(
-            select(Community).where(Community.id.in_(scope.visible_community_ids(user)))
+            select(Community).where(Community.id.in_(scope.overseen_community_ids(user)))
         )
         if c.subdistrict_id == subdistrict_id
     }
@@ -386,21 +400,21 @@ def _plan_assignments(
     user: User, subdistrict_id: int, records: list[tuple[int, dict[str, str]]], plan: Plan
 ) -> None:
     cells = _visible_cells(user, subdistrict_id)
-    orgs = {
-        o.name: o
-        for o in db.session.scalars(
-            select(PartyOrg).where(PartyOrg.subdistrict_id == subdistrict_id)
-        )
-    }
+    orgs = _visible_orgs(user, subdistrict_id)
     teams = {
         t.name: t
         for t in db.session.scalars(
-            select(VolunteerTeam).where(VolunteerTeam.subdistrict_id == subdistrict_id)
+            select(VolunteerTeam).where(
+                VolunteerTeam.subdistrict_id == subdistrict_id,
+                VolunteerTeam.id.in_(scope.visible_team_ids(user)),
+            )
         )
     }
     workers = {
         key: u
-        for u in db.session.scalars(select(User).where(User.role == Role.FIELD_STAFF.value))
+        for u in db.session.scalars(
+            select(User).where(User.id.in_(scope.visible_worker_ids(user, unplaced=True)))
+        )
         for key in (u.username, u.display_name)
     }
     active = {
@@ -434,7 +448,7 @@ def _plan_assignments(
             worker = workers.get(r["名称"])
             target = None if worker is None else worker.id
         if kind is not None and target is None:
-            plan.bad(line, f"{r['类型']}“{r['名称']}”不存在")
+            plan.bad(line, f"{r['类型']}“{r['名称']}”不存在或不在您的管辖范围内")
         if cell is None or kind is None or target is None:
             continue
         key = (cell.id, kind, target)

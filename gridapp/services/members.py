@@ -1,5 +1,5 @@
 """Party members of a cell: who lives there (personal data, in scope only), 党员中心户,
-党员责任区, 在职党员报到; and the zones (片区) and units (驻区单位) of a subdistrict.
+党员责任区, 在职党员报到; and the zones (片区) and units (驻区单位) touching the user's scope.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from shapely.geometry import Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
-from gridapp.core.errors import BadRequest, NotFound
+from gridapp.core.errors import BadRequest, Forbidden, NotFound
 from gridapp.extensions import db
 from gridapp.models import (
     Building,
@@ -27,8 +27,9 @@ from gridapp.models import (
     VolunteerTeam,
     Zone,
 )
+from gridapp.services import scope
 from gridapp.services.assignments import cell_in_scope
-from gridapp.services.organisations import visible_subdistricts
+from gridapp.services.organisations import ASSIGN_ROLES, _require
 
 
 def members_of_cell(user: User, cell_id: int) -> list[dict[str, Any]]:
@@ -57,14 +58,24 @@ def members_of_cell(user: User, cell_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def writable_member(user: User, member_id: int) -> Member:
+    """A member the user may act on: role first, then 404, then scope (403)."""
+    _require(user, ASSIGN_ROLES, "为党员登记报到或划定责任区")
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound(f"未找到编号为 {member_id} 的党员")
+    visible = select(Member.id).where(Member.id == member_id, scope.member_condition(user))
+    if db.session.scalar(visible) is None:
+        raise Forbidden(f"编号为 {member_id} 的党员不在您的管辖范围内")
+    return member
+
+
 def set_responsibility_area(
     user: User, member_id: int, geometry: BaseGeometry | None
 ) -> dict[str, Any]:
     """党员责任区: the small area a member answers for (None clears it). It must be a valid
     polygon inside the cell where the member lives."""
-    member = db.session.get(Member, member_id)
-    if member is None:
-        raise NotFound(f"未找到编号为 {member_id} 的党员")
+    member = writable_member(user, member_id)
     if member.home_building_id is None:
         raise BadRequest(f"{member.name} 没有登记住址楼栋，无法划定责任区")
     building = db.session.get(Building, member.home_building_id)
@@ -118,31 +129,35 @@ def registrations(user: User, cell_id: int) -> list[dict[str, Any]]:
 
 
 def zones(user: User) -> list[dict[str, Any]]:
-    """片区 of the user's subdistricts with their communities, cells and towers."""
-    subs = visible_subdistricts(user)
-    rows = db.session.scalars(select(Zone).where(Zone.subdistrict_id.in_(subs)).order_by(Zone.id))
-    out = []
-    for z in rows:
-        out.append(
-            {
-                "id": z.id,
-                "name": z.name,
-                "committee": z.committee,
-                "communities": [p.community_id for p in z.parts if p.community_id is not None],
-                "cells": [p.cell_id for p in z.parts if p.cell_id is not None],
-                "buildings": [p.building_id for p in z.parts if p.building_id is not None],
-            }
-        )
-    return out
+    """片区 touching the user's scope, each with only the parts the user may see."""
+    session = db.session
+    cells = set(session.scalars(scope.visible_cell_ids(user)))
+    communities = set(session.scalars(scope.visible_community_ids(user)))
+    buildings = set(session.scalars(scope.visible_building_ids(user)))
+    rows = session.scalars(
+        select(Zone).where(Zone.id.in_(scope.visible_zone_ids(user))).order_by(Zone.id)
+    )
+    return [
+        {
+            "id": z.id,
+            "name": z.name,
+            "committee": z.committee,
+            "communities": [p.community_id for p in z.parts if p.community_id in communities],
+            "cells": [p.cell_id for p in z.parts if p.cell_id in cells],
+            "buildings": [p.building_id for p in z.parts if p.building_id in buildings],
+        }
+        for z in rows
+    ]
 
 
 def units(user: User) -> dict[str, Any]:
-    """驻区单位 as a GeoJSON FeatureCollection."""
-    subs = visible_subdistricts(user)
+    """驻区单位 touching the user's scope, as a GeoJSON FeatureCollection (a unit shows its
+    own party organisation's name; its zone only when the user sees that zone)."""
+    zones = set(db.session.scalars(scope.visible_zone_ids(user)))
     rows = db.session.execute(
         select(Unit, func.ST_AsGeoJSON(Unit.geom, 7), PartyOrg.name)
         .outerjoin(PartyOrg, PartyOrg.id == Unit.party_org_id)
-        .where(Unit.subdistrict_id.in_(subs))
+        .where(scope.unit_condition(user))
         .order_by(Unit.id)
     ).all()
     return {
@@ -157,7 +172,7 @@ def units(user: User) -> dict[str, Any]:
                     "kind": u.kind,
                     "name": u.name,
                     "resources": list(u.resources or []),
-                    "zone_id": u.zone_id,
+                    "zone_id": u.zone_id if u.zone_id in zones else None,
                     "party_org": org or "",
                     "service_point_id": u.service_point_id,
                 },
@@ -167,15 +182,29 @@ def units(user: User) -> dict[str, Any]:
     }
 
 
+def authorize_register(
+    user: User, cell_id: int, member_id: int | None, team_id: int | None
+) -> GridCell:
+    """Role, the cell, the member and the team named: each 404 unknown, 403 outside."""
+    cell = cell_in_scope(user, cell_id, write=True)
+    if member_id is not None:
+        writable_member(user, member_id)
+    if team_id is not None:
+        if db.session.get(VolunteerTeam, team_id) is None:
+            raise NotFound(f"未找到编号为 {team_id} 的服务队")
+        if not scope.includes(scope.visible_team_ids(user), team_id):
+            raise Forbidden(f"编号为 {team_id} 的服务队不在您的管辖范围内")
+    return cell
+
+
 def register_member(
     user: User, cell_id: int, member_id: int, team_id: int | None
 ) -> list[dict[str, Any]]:
     """在职党员到社区报到: an in-post member registers in the cell where they live, and
     optionally joins a team of that community. Returns the cell's registrations."""
-    cell = cell_in_scope(user, cell_id, write=True)
+    cell = authorize_register(user, cell_id, member_id, team_id)
     member = db.session.get(Member, member_id)
-    if member is None:
-        raise NotFound(f"未找到编号为 {member_id} 的党员")
+    assert member is not None
     community = db.session.get(Community, cell.community_id)
     assert community is not None
     if member.subdistrict_id != community.subdistrict_id:
@@ -184,8 +213,7 @@ def register_member(
         raise BadRequest(f"{member.name} 不是在职党员，不需要到社区报到")
     if team_id is not None:
         team = db.session.get(VolunteerTeam, team_id)
-        if team is None:
-            raise NotFound(f"未找到编号为 {team_id} 的服务队")
+        assert team is not None
         if team.community_id not in (None, community.id):
             raise BadRequest("只能加入本社区的服务队")
     existing = db.session.scalar(

@@ -19,6 +19,7 @@ from gridapp.models import (
     VolunteerTeam,
 )
 from gridapp.services import scope
+from gridapp.services.organisations import require_community
 
 EXPORT_HEADER = [
     "社区",
@@ -42,6 +43,7 @@ def cell_coverage(user: User, community_id: int | None = None) -> list[CellCover
         .order_by(GridCell.code)
     )
     if community_id is not None:
+        require_community(user, community_id)
         query = query.where(GridCell.community_id == community_id)
     rows = session.execute(query).all()
     cells = {

@@ -9,7 +9,6 @@ see them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -32,6 +31,7 @@ from gridapp.models import (
     GridCell,
     Member,
     PartyOrg,
+    Subdistrict,
     Unit,
     User,
     VolunteerTeam,
@@ -52,6 +52,27 @@ def visible_subdistricts(user: User) -> list[int]:
     return list(db.session.scalars(scope.visible_subdistrict_ids(user).distinct()))
 
 
+def require_subdistrict(user: User, subdistrict_id: int) -> int:
+    """404 for an unknown subdistrict, 403 for one outside the user's scope."""
+    if db.session.get(Subdistrict, subdistrict_id) is None:
+        raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
+    if subdistrict_id not in visible_subdistricts(user):
+        raise Forbidden("该街道不在您的管辖范围内")
+    return subdistrict_id
+
+
+def require_community(user: User, community_id: int, *, whole: bool = False) -> Community:
+    """404 for an unknown community, 403 for one outside the user's scope (``whole``: one
+    the user oversees as a whole, not only through single cells)."""
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise NotFound(f"未找到编号为 {community_id} 的社区")
+    ids = scope.overseen_community_ids(user) if whole else scope.visible_community_ids(user)
+    if not scope.includes(ids, community_id):
+        raise Forbidden(f"社区（编号 {community_id}）不在您的管辖范围内")
+    return community
+
+
 def _org(org_id: int) -> PartyOrg:
     org = db.session.get(PartyOrg, org_id)
     if org is None:
@@ -59,25 +80,56 @@ def _org(org_id: int) -> PartyOrg:
     return org
 
 
-def _check_org_scope(user: User, org: PartyOrg, write: bool) -> None:
+def _check_org_scope(user: User, org: PartyOrg) -> None:
+    """Changing an org needs oversight of its whole community (or, for a subdistrict-level
+    org, of the whole subdistrict); seeing it is not enough."""
     if user.role == Role.ADMIN.value:
         return
-    if org.subdistrict_id not in visible_subdistricts(user):
-        raise Forbidden("该党组织不在您的管辖范围内")
-    if write and org.community_id is not None:
-        communities = set(db.session.scalars(scope.visible_community_ids(user)))
-        if org.community_id not in communities:
+    if org.community_id is not None:
+        if not scope.includes(scope.overseen_community_ids(user), org.community_id):
             raise Forbidden("该党组织所属社区不在您的管辖范围内")
-    elif (
-        write and org.community_id is None and not _has_subdistrict_scope(user, org.subdistrict_id)
-    ):
+    elif not _has_subdistrict_scope(user, org.subdistrict_id):
         raise Forbidden("只有街道范围的协调员可以调整街道级党组织")
+
+
+def writable_org(user: User, org_id: int) -> PartyOrg:
+    """The org ``org_id`` if the user may change it: role, then 404, then scope (403)."""
+    _require(user, MANAGE_ROLES, "修改党组织")
+    org = _org(org_id)
+    _check_org_scope(user, org)
+    return org
 
 
 def _has_subdistrict_scope(user: User, subdistrict_id: int) -> bool:
     return user.role == Role.ADMIN.value or any(
         s.subdistrict_id == subdistrict_id for s in user.scopes
     )
+
+
+def authorize_create(
+    user: User, parent_id: int | None, community_id: int | None
+) -> PartyOrg | None:
+    """Role, then the parent and the community named (404 unknown, 403 outside)."""
+    _require(user, MANAGE_ROLES, "新建党组织")
+    parent = None
+    if parent_id is not None:
+        parent = _org(parent_id)
+        _check_org_scope(user, parent)
+    if community_id is not None:
+        require_community(user, community_id, whole=True)
+    return parent
+
+
+def authorize_move(
+    user: User, org_id: int, parent_id: int | None
+) -> tuple[PartyOrg, PartyOrg | None]:
+    _require(user, MANAGE_ROLES, "调整党组织隶属关系")
+    org = writable_org(user, org_id)
+    parent = None
+    if parent_id is not None:
+        parent = _org(parent_id)
+        _check_org_scope(user, parent)
+    return org, parent
 
 
 def org_json(org: PartyOrg, counts: dict[int, dict[str, int]] | None = None) -> dict[str, Any]:
@@ -102,14 +154,12 @@ def org_tree(user: User, subdistrict_id: int | None = None) -> list[dict[str, An
     """The organisations the user may see, as a forest (each node with ``children``)."""
     subs = visible_subdistricts(user)
     if subdistrict_id is not None:
-        if subdistrict_id not in subs:
-            raise Forbidden("该街道不在您的管辖范围内")
-        subs = [subdistrict_id]
+        subs = [require_subdistrict(user, subdistrict_id)]
     orgs = db.session.scalars(
-        select(PartyOrg).where(PartyOrg.subdistrict_id.in_(subs)).order_by(PartyOrg.id)
+        select(PartyOrg)
+        .where(PartyOrg.subdistrict_id.in_(subs), PartyOrg.id.in_(scope.visible_org_ids(user)))
+        .order_by(PartyOrg.id)
     ).all()
-    if user.role in (Role.FIELD_STAFF.value, Role.GRID_MANAGER.value):
-        orgs = _within_cells(user, orgs)
     counts = _counts([o.id for o in orgs])
     nodes = {o.id: {**org_json(o, counts), "children": []} for o in orgs}
     roots: list[dict[str, Any]] = []
@@ -117,20 +167,6 @@ def org_tree(user: User, subdistrict_id: int | None = None) -> list[dict[str, An
         parent = nodes.get(o.parent_id) if o.parent_id is not None else None
         (parent["children"] if parent is not None else roots).append(nodes[o.id])
     return roots
-
-
-def _within_cells(user: User, orgs: Sequence[PartyOrg]) -> list[PartyOrg]:
-    """Orgs of the user's communities, plus every ancestor (so the tree stays a tree)."""
-    communities = set(db.session.scalars(scope.visible_community_ids(user)))
-    by_id = {o.id: o for o in orgs}
-    keep: set[int] = set()
-    for o in orgs:
-        if o.community_id in communities:
-            node: PartyOrg | None = o
-            while node is not None and node.id not in keep:
-                keep.add(node.id)
-                node = by_id.get(node.parent_id) if node.parent_id is not None else None
-    return [o for o in orgs if o.id in keep]
 
 
 def _counts(org_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -176,9 +212,8 @@ def create_org(
     community_id: int | None = None,
     secretary: str = "",
 ) -> dict[str, Any]:
-    _require(user, MANAGE_ROLES, "新建党组织")
-    parent = _org(parent_id)
-    _check_org_scope(user, parent, write=True)
+    parent = authorize_create(user, parent_id, community_id)
+    assert parent is not None
     _check_level(level, parent)
     if kind not in {k.value for k in OrgKind}:
         raise BadRequest(f"未知的组织类型：{kind}")
@@ -189,7 +224,7 @@ def create_org(
     if community is not None:
         row = db.session.get(Community, community)
         if row is None or row.subdistrict_id != parent.subdistrict_id:
-            raise BadRequest("所属社区不存在或不在同一街道")
+            raise BadRequest("所属社区与上级组织不在同一街道")
     _unique_name(parent.id, name)
     org = PartyOrg(
         subdistrict_id=parent.subdistrict_id,
@@ -216,9 +251,7 @@ def _unique_name(parent_id: int, name: str, except_id: int | None = None) -> Non
 
 
 def rename_org(user: User, org_id: int, name: str, secretary: str | None = None) -> dict[str, Any]:
-    _require(user, MANAGE_ROLES, "修改党组织")
-    org = _org(org_id)
-    _check_org_scope(user, org, write=True)
+    org = writable_org(user, org_id)
     name = name.strip()
     if not name:
         raise BadRequest("组织名称不能为空")
@@ -232,11 +265,8 @@ def rename_org(user: User, org_id: int, name: str, secretary: str | None = None)
 
 
 def move_org(user: User, org_id: int, new_parent_id: int) -> dict[str, Any]:
-    _require(user, MANAGE_ROLES, "调整党组织隶属关系")
-    org = _org(org_id)
-    parent = _org(new_parent_id)
-    _check_org_scope(user, org, write=True)
-    _check_org_scope(user, parent, write=True)
+    org, parent = authorize_move(user, org_id, new_parent_id)
+    assert parent is not None
     if parent.subdistrict_id != org.subdistrict_id:
         raise BadRequest("不能把党组织移到其他街道")
     node: PartyOrg | None = parent
@@ -254,8 +284,7 @@ def move_org(user: User, org_id: int, new_parent_id: int) -> dict[str, Any]:
 def dissolve_org(user: User, org_id: int) -> None:
     """Delete an organisation — only when nothing hangs on it; else name what does."""
     _require(user, MANAGE_ROLES, "撤销党组织")
-    org = _org(org_id)
-    _check_org_scope(user, org, write=True)
+    org = writable_org(user, org_id)
     session = db.session
     blockers = []
     children = session.scalars(select(PartyOrg.name).where(PartyOrg.parent_id == org.id)).all()
@@ -308,16 +337,31 @@ def team_json(team: VolunteerTeam, personal: bool) -> dict[str, Any]:
 
 
 def teams(user: User, community_id: int | None = None) -> list[dict[str, Any]]:
-    communities = set(db.session.scalars(scope.visible_community_ids(user)))
-    query = select(VolunteerTeam).where(
-        VolunteerTeam.subdistrict_id.in_(visible_subdistricts(user))
-    )
+    """The teams the user may see (see scope.visible_team_ids); phone numbers are for
+    those who assign teams, not for field staff."""
+    query = select(VolunteerTeam).where(VolunteerTeam.id.in_(scope.visible_team_ids(user)))
     if community_id is not None:
+        require_community(user, community_id)
         query = query.where(VolunteerTeam.community_id == community_id)
     rows = db.session.scalars(query.order_by(VolunteerTeam.id)).all()
-    out = []
-    for team in rows:
-        if team.community_id is not None and team.community_id not in communities:
-            continue
-        out.append(team_json(team, personal=user.role != Role.FIELD_STAFF.value))
-    return out
+    return [team_json(team, personal=user.role != Role.FIELD_STAFF.value) for team in rows]
+
+
+# --- grid workers --------------------------------------------------------------------------
+
+
+def workers(user: User) -> list[dict[str, Any]]:
+    """Grid workers whose cells touch the user's scope, each with only the cells the user
+    may see; those who assign also see workers not yet placed anywhere."""
+    visible = set(db.session.scalars(scope.visible_cell_ids(user)))
+    ids = scope.visible_worker_ids(user, unplaced=user.role in ASSIGN_ROLES)
+    rows = db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)).all()
+    return [
+        {
+            "id": u.id,
+            "username": u.username,
+            "display_name": u.display_name,
+            "cells": [sc.cell_id for sc in u.scopes if sc.cell_id in visible],
+        }
+        for u in rows
+    ]

@@ -61,7 +61,7 @@ class Draft:
     fingerprint: str
 
 
-def _community(user: User, community_id: int) -> Community:
+def require_community(user: User, community_id: int) -> Community:
     require_editor(user)
     community = db.session.get(Community, community_id)
     if community is None:
@@ -138,7 +138,7 @@ def build_draft(community: Community, min_households: int, max_households: int) 
 
 
 def draft(user: User, community_id: int, min_households: int, max_households: int) -> Draft:
-    return build_draft(_community(user, community_id), min_households, max_households)
+    return build_draft(require_community(user, community_id), min_households, max_households)
 
 
 def draft_json(d: Draft) -> dict[str, Any]:
@@ -214,7 +214,7 @@ def accept(
     versions: dict[int, int],
     expected_fingerprint: str | None = None,
 ) -> ChangeResult:
-    d = build_draft(_community(user, community_id), min_households, max_households)
+    d = build_draft(require_community(user, community_id), min_households, max_households)
     current = {c.id: c.version for c in d.cells}
     if set(versions) != set(current) or any(versions[i] != v for i, v in current.items()):
         changed = sorted(

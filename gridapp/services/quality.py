@@ -77,7 +77,7 @@ def require_whole_community(user: User, community: Community, action: str) -> No
         return
     subdistricts, communities = _scoped_ids(user)
     if community.subdistrict_id not in subdistricts and community.id not in communities:
-        raise Forbidden(f"{community.name}不在您的管辖范围内，不能{action}")
+        raise Forbidden(f"编号为 {community.id} 的社区不在您的管辖范围内，不能{action}")
 
 
 def _require_whole_subdistrict(user: User, subdistrict: Subdistrict) -> None:
@@ -90,7 +90,7 @@ def _require_whole_subdistrict(user: User, subdistrict: Subdistrict) -> None:
         db.session.scalars(select(Community.id).where(Community.subdistrict_id == subdistrict.id))
     )
     if not ids or not ids <= communities:
-        raise Forbidden(f"{subdistrict.name}不全在您的管辖范围内，请按社区分别检查")
+        raise Forbidden(f"编号为 {subdistrict.id} 的街道不全在您的管辖范围内，请按社区分别检查")
 
 
 # --- loading -----------------------------------------------------------------------------

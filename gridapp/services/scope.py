@@ -1,11 +1,46 @@
-"""What a user may see: the cells, communities and subdistricts of their scope."""
+"""What a user may see: the rows of each resource inside the user's scope.
+
+The policy, resource by resource, is written down in docs/SCOPE.md. In short: a user's
+scope is a set of places (whole subdistricts, whole communities, single cells); a row is
+visible when it touches a visible cell, or when the user oversees the whole place it
+belongs to. Service points and the street network are public to every user of the same
+subdistrict. Admins see everything. Every function returns a SELECT of ids (or a
+condition), so that services filter in the database.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select, true
 
 from gridapp.core.vocab import Role
-from gridapp.models import Community, GridCell, User
+from gridapp.extensions import db
+from gridapp.models import (
+    Building,
+    CellAssignment,
+    Community,
+    GridCell,
+    Member,
+    MemberRegistration,
+    PartyOrg,
+    Unit,
+    User,
+    UserScope,
+    VolunteerTeam,
+    Zone,
+    ZonePart,
+)
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.role == Role.ADMIN.value)
+
+
+def includes(ids: Select[int], row_id: int) -> bool:
+    """Whether the SELECT of ids ``ids`` holds ``row_id``."""
+    return bool(db.session.scalar(select(literal(row_id).in_(ids))))
+
+
+# --- places ------------------------------------------------------------------------------
 
 
 def visible_cell_ids(user: User) -> Select[int]:
@@ -31,8 +66,25 @@ def visible_subdistrict_ids(user: User) -> Select[int]:
     return select(Community.subdistrict_id).where(Community.id.in_(visible_community_ids(user)))
 
 
+def overseen_community_ids(user: User) -> Select[int]:
+    """Communities the user oversees as a whole (community or subdistrict scope, not cells)."""
+    return select(Community.id).where(_community_condition(user))
+
+
+def overseen_subdistrict_ids(user: User) -> Select[int]:
+    """Subdistricts the user oversees as a whole (a subdistrict scope)."""
+    if is_admin(user):
+        return select(Community.subdistrict_id)
+    ids = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
+    return select(Community.subdistrict_id).where(Community.subdistrict_id.in_(ids))
+
+
+def visible_building_ids(user: User) -> Select[int]:
+    return select(Building.id).where(Building.cell_id.in_(visible_cell_ids(user)))
+
+
 def _scope_condition(user: User) -> ColumnElement[bool]:
-    if user.role == Role.ADMIN:
+    if is_admin(user):
         return true()
     cell_ids = [s.cell_id for s in user.scopes if s.cell_id is not None]
     conditions = [_community_condition(user)]
@@ -43,7 +95,7 @@ def _scope_condition(user: User) -> ColumnElement[bool]:
 
 def _community_condition(user: User) -> ColumnElement[bool]:
     """Communities reached through subdistrict or community scopes (not single cells)."""
-    if user.role == Role.ADMIN:
+    if is_admin(user):
         return true()
     subdistrict_ids = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
     community_ids = [s.community_id for s in user.scopes if s.community_id is not None]
@@ -53,3 +105,135 @@ def _community_condition(user: User) -> ColumnElement[bool]:
     if community_ids:
         conditions.append(Community.id.in_(community_ids))
     return or_(*conditions) if conditions else false()
+
+
+def _active_on_visible_cells(user: User) -> ColumnElement[bool]:
+    return and_(
+        CellAssignment.ended_at.is_(None), CellAssignment.cell_id.in_(visible_cell_ids(user))
+    )
+
+
+# --- organisations and people --------------------------------------------------------------
+
+
+def visible_org_ids(user: User) -> Select[int]:
+    """Party organisations of the places the user oversees; those answering for a visible
+    cell, with the groups below them; and every ancestor of these (the tree stays a tree)."""
+    if is_admin(user):
+        return select(PartyOrg.id)
+    assigned = select(CellAssignment.party_org_id).where(_active_on_visible_cells(user))
+    below = select(PartyOrg.id).where(PartyOrg.id.in_(assigned)).cte("cell_orgs", recursive=True)
+    below = below.union(select(PartyOrg.id).join(below, PartyOrg.parent_id == below.c.id))
+    direct = select(PartyOrg.id, PartyOrg.parent_id).where(
+        or_(
+            PartyOrg.community_id.in_(overseen_community_ids(user)),
+            and_(
+                PartyOrg.community_id.is_(None),
+                PartyOrg.subdistrict_id.in_(overseen_subdistrict_ids(user)),
+            ),
+            PartyOrg.id.in_(select(below.c.id)),
+        )
+    )
+    tree = direct.cte("visible_orgs", recursive=True)
+    tree = tree.union(
+        select(PartyOrg.id, PartyOrg.parent_id).join(tree, PartyOrg.id == tree.c.parent_id)
+    )
+    return select(tree.c.id)
+
+
+def visible_team_ids(user: User) -> Select[int]:
+    """Teams of the communities the user oversees, teams answering for a visible cell, and
+    subdistrict-wide teams (no community) of the user's subdistricts."""
+    if is_admin(user):
+        return select(VolunteerTeam.id)
+    return select(VolunteerTeam.id).where(
+        or_(
+            VolunteerTeam.community_id.in_(overseen_community_ids(user)),
+            and_(
+                VolunteerTeam.community_id.is_(None),
+                VolunteerTeam.subdistrict_id.in_(visible_subdistrict_ids(user)),
+            ),
+            VolunteerTeam.id.in_(
+                select(CellAssignment.team_id).where(_active_on_visible_cells(user))
+            ),
+        )
+    )
+
+
+def visible_worker_ids(user: User, *, unplaced: bool = False) -> Select[int]:
+    """Active grid workers whose scope or assignments touch the user's scope. ``unplaced``
+    adds workers with no scope at all (not yet assigned anywhere: they belong to no place,
+    and those who assign need to find them)."""
+    touching = or_(
+        UserScope.cell_id.in_(visible_cell_ids(user)),
+        UserScope.community_id.in_(visible_community_ids(user)),
+        UserScope.subdistrict_id.in_(visible_subdistrict_ids(user)),
+    )
+    conditions = [
+        exists().where(UserScope.user_id == User.id, true() if is_admin(user) else touching),
+        User.id.in_(select(CellAssignment.user_id).where(_active_on_visible_cells(user))),
+    ]
+    if unplaced or is_admin(user):
+        conditions.append(~exists().where(UserScope.user_id == User.id))
+    return select(User.id).where(
+        User.role == Role.FIELD_STAFF.value, User.active.is_(True), or_(*conditions)
+    )
+
+
+def member_condition(user: User) -> ColumnElement[bool]:
+    """Members living in a visible cell or registered in one, and every member of the
+    subdistricts the user oversees as a whole."""
+    if is_admin(user):
+        return true()
+    return or_(
+        Member.subdistrict_id.in_(overseen_subdistrict_ids(user)),
+        Member.home_building_id.in_(visible_building_ids(user)),
+        Member.id.in_(
+            select(MemberRegistration.member_id).where(
+                MemberRegistration.cell_id.in_(visible_cell_ids(user))
+            )
+        ),
+    )
+
+
+# --- zones and units -------------------------------------------------------------------
+
+
+def visible_zone_ids(user: User) -> Select[int]:
+    """Zones of the subdistricts the user oversees, and zones with a part the user sees."""
+    if is_admin(user):
+        return select(Zone.id)
+    part_touches = or_(
+        ZonePart.cell_id.in_(visible_cell_ids(user)),
+        ZonePart.community_id.in_(visible_community_ids(user)),
+        ZonePart.building_id.in_(visible_building_ids(user)),
+    )
+    return select(Zone.id).where(
+        or_(
+            Zone.subdistrict_id.in_(overseen_subdistrict_ids(user)),
+            Zone.id.in_(select(ZonePart.zone_id).where(part_touches)),
+        )
+    )
+
+
+def unit_condition(user: User) -> ColumnElement[bool]:
+    """Units of the subdistricts the user oversees, units whose building is in a visible
+    cell, and units standing inside a visible cell or an overseen community."""
+    if is_admin(user):
+        return true()
+    in_cell = exists().where(
+        GridCell.id.in_(visible_cell_ids(user)), func.ST_Intersects(GridCell.geom, Unit.geom)
+    )
+    in_community = exists().where(
+        Community.id.in_(overseen_community_ids(user)),
+        func.ST_Intersects(Community.geom, Unit.geom),
+    )
+    return and_(
+        Unit.subdistrict_id.in_(visible_subdistrict_ids(user)),
+        or_(
+            Unit.subdistrict_id.in_(overseen_subdistrict_ids(user)),
+            Unit.building_id.in_(visible_building_ids(user)),
+            in_cell,
+            in_community,
+        ),
+    )

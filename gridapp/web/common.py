@@ -1,11 +1,15 @@
-"""Pieces the blueprints share: OpenAPI error docs, argument parsing, GeoJSON input."""
+"""Pieces the blueprints share: OpenAPI error docs, argument parsing, GeoJSON input, the
+permission check that runs before a write's body is validated."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeGuard
 
-from flask import Request, current_app
+from flask import Request, current_app, request
 from flask import Response as FlaskResponse
+from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import fields
 from shapely.geometry.base import BaseGeometry
@@ -133,6 +137,63 @@ def lonlat_geometry(data: Any, what: str, types: tuple[str, ...]) -> BaseGeometr
     """A GeoJSON geometry in EPSG:4326, or a Chinese error saying what is wrong: 400 for a
     malformed one (see ``gridapp.core.geojson``), 413 above MAX_GEOMETRY_VERTICES."""
     return read_geometry(data, what, types, int(current_app.config["MAX_GEOMETRY_VERTICES"]))
+
+
+# --- permission before validation --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a write names, read before its body is parsed: path ids, and the ids in the
+    JSON body or the query string when they are well-formed (else None: the schema will
+    refuse the request after the permission check)."""
+
+    path: dict[str, Any]
+    body: dict[str, Any]
+    query: dict[str, str]
+
+    def number(self, key: str) -> int | None:
+        value = self.body.get(key, self.query.get(key))
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        return value if _row_id(value) else None
+
+    def numbers(self, key: str, item_key: str) -> list[int]:
+        items = self.body.get(key)
+        if not isinstance(items, list):
+            return []
+        values = [i.get(item_key) for i in items if isinstance(i, dict)]
+        return [v for v in values if _row_id(v)]
+
+
+def _row_id(value: object) -> TypeGuard[int]:
+    """An int that can name a row (1..int32); anything else is left to the schema."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+WriteCheck = Callable[[Any, Target], object]
+
+
+def check_writes_first(bp: Blueprint, checks: Mapping[str, WriteCheck]) -> None:
+    """Run each write route's permission check (a service function) before the request
+    body is parsed or validated: a user without rights on the target gets 403 (an unknown
+    id 404) and learns nothing from validation. The service checks again when it runs.
+    ``checks`` maps an endpoint ("blueprint.function") to its check."""
+
+    @bp.before_request
+    def permission_before_validation() -> None:
+        check = checks.get(request.endpoint or "")
+        if check is None or not current_user.is_authenticated:
+            return
+        body = request.get_json(silent=True) if request.is_json else None
+        check(
+            current_user,
+            Target(
+                path=dict(request.view_args or {}),
+                body=body if isinstance(body, dict) else {},
+                query=request.args.to_dict(),
+            ),
+        )
 
 
 # Table downloads (CSV with a BOM so that Excel reads UTF-8, or XLSX).

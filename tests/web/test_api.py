@@ -174,11 +174,22 @@ def test_communities_are_exactly_those_in_the_users_scope(
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_service_points_are_those_of_the_communities_in_scope(
+def test_service_points_are_public_within_the_users_subdistricts(
     role_clients: dict[str, FlaskClient], world: World, username: str
 ) -> None:
+    """docs/SCOPE.md: service points are public places inside the subdistrict; their
+    contact, community and cell only for points in the user's own communities."""
     body = _json(role_clients[username], "/api/service-points")
-    assert _ids(body) == {world.service_points[k] for k in COMMUNITIES_BY_ROLE[username]}
+    public = {"A1", "A2", "B1"} if username == "t_admin" else {"A1", "A2"}
+    assert _ids(body) == {world.service_points[k] for k in public}
+    own = {world.service_points[k] for k in COMMUNITIES_BY_ROLE[username]}
+    for f in body["features"]:
+        props = f["properties"]
+        assert props["name"] and props["hours"]
+        if f["id"] in own:
+            assert props["contact"] and props["community_id"] is not None
+        else:
+            assert (props["contact"], props["community_id"], props["cell_id"]) == ("", None, None)
 
 
 @pytest.mark.parametrize("username", ROLES)
@@ -218,12 +229,13 @@ def test_nobody_outside_subdistrict_b_sees_anything_of_b(
     assert _ids(_json(client, f"/api/cells?bbox={_bbox(*B1)}")) == set()
 
 
-def test_field_worker_sees_one_cell_its_building_and_its_communitys_service_point(
+def test_field_worker_sees_one_cell_its_building_and_the_subdistricts_service_points(
     field: FlaskClient, world: World
 ) -> None:
     assert _ids(_json(field, "/api/cells")) == {world.cells["A1N"]}
     assert _ids(_json(field, "/api/buildings")) == {world.buildings["A1N"]}
-    assert _ids(_json(field, "/api/service-points")) == {world.service_points["A1"]}
+    points = {world.service_points["A1"], world.service_points["A2"]}
+    assert _ids(_json(field, "/api/service-points")) == points
 
 
 def test_community_counts_only_the_cells_the_user_may_see(field: FlaskClient, world: World) -> None:
@@ -247,6 +259,7 @@ def test_admin_community_counts_sum_all_its_cells(admin: FlaskClient, world: Wor
         ("t_field", ("cells", "A1N")),
         ("t_field", ("communities", "A1")),
         ("t_field", ("service-points", "A1")),
+        ("t_field", ("service-points", "A2")),  # public inside the subdistrict
         ("t_admin", ("cells", "B1X")),
     ],
 )
@@ -270,7 +283,7 @@ def test_item_in_scope_is_returned_as_a_feature(
         ("t_manager", ("communities", "A2")),
         ("t_field", ("cells", "A1S")),
         ("t_field", ("communities", "A2")),
-        ("t_field", ("service-points", "A2")),
+        ("t_field", ("service-points", "B1")),
     ],
 )
 def test_item_outside_scope_is_403_json(
@@ -437,7 +450,7 @@ def test_kind_filter_accepts_several_kinds(admin: FlaskClient, world: World) -> 
 
 def test_kind_filter_keeps_the_users_scope(field: FlaskClient, world: World) -> None:
     body = _json(field, "/api/service-points?kind=party_service_centre")
-    assert _ids(body) == {world.service_points["A1"]}
+    assert _ids(body) == {world.service_points["A1"], world.service_points["A2"]}
 
 
 def test_unknown_kind_is_400_with_the_apps_json_error(admin: FlaskClient) -> None:

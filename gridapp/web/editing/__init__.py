@@ -13,7 +13,14 @@ from flask_smorest import Api, Blueprint
 from werkzeug.wrappers import Response
 
 from gridapp.services import edit_ops, editing
-from gridapp.web.common import ID, doc_errors, json_body, lonlat_geometry
+from gridapp.web.common import (
+    ID,
+    Target,
+    check_writes_first,
+    doc_errors,
+    json_body,
+    lonlat_geometry,
+)
 from gridapp.web.editing import schemas as s
 
 bp = Blueprint("editing", __name__, url_prefix="/api", description="网格边界编辑")
@@ -26,6 +33,37 @@ def editors_only() -> None:
     """Only grid managers and admins may write: refused before the body is even read."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and current_user.is_authenticated:
         editing.require_editor(current_user)
+
+
+def _change_targets(user: Any, t: Target) -> None:
+    new_cells = any(isinstance(c, dict) and c.get("id") is None for c in t.body.get("cells") or [])
+    community_id = t.number("community_id")
+    if community_id is not None:
+        editing.editable_community(user, community_id, whole=new_cells)
+    editing.editable_cells(user, t.numbers("cells", "id"))
+
+
+# Each write's permission check, run before its body is validated (see check_writes_first):
+# a user without rights on a community or cell gets 403 before any geometry is looked at.
+check_writes_first(
+    bp,
+    {
+        "editing.save_change": _change_targets,
+        "editing.split_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
+        "editing.merge_cells": lambda user, t: editing.editable_cells(
+            user, t.numbers("cells", "id")
+        ),
+        "editing.draw_cell": lambda user, t: (
+            None
+            if (community_id := t.number("community_id")) is None
+            else editing.editable_community(user, community_id, whole=True)
+        ),
+        "editing.rename_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
+        "editing.revert_change": lambda user, t: edit_ops.revertible_change(
+            user, t.path["change_id"]
+        ),
+    },
+)
 
 
 def _result(result: editing.ChangeResult, **extra: Any) -> Response:

@@ -9,18 +9,17 @@ from flask import Response as FlaskResponse
 from flask import jsonify
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from gridapp.core.errors import BadRequest
-from gridapp.core.vocab import Role
-from gridapp.extensions import db
-from gridapp.models import User, UserScope
-from gridapp.services import assignments, imports, members, org_coverage, organisations, scope
+from gridapp.models import UserScope
+from gridapp.services import assignments, imports, members, org_coverage, organisations
 from gridapp.web.common import (
     ID,
+    WriteCheck,
     binary_doc,
+    check_writes_first,
     doc_errors,
     download,
     json_body,
@@ -35,11 +34,41 @@ bp = Blueprint("organisations", __name__, url_prefix="/api", description="党组
 
 IMPORT_KINDS = "any(members, teams, assignments)"
 
+# Each write's permission check, run before its body is validated (see check_writes_first).
+WRITE_CHECKS: dict[str, WriteCheck] = {
+    "organisations.create_org": lambda user, t: organisations.authorize_create(
+        user, t.number("parent_id"), t.number("community_id")
+    ),
+    "organisations.rename_org": lambda user, t: organisations.writable_org(user, t.path["org_id"]),
+    "organisations.move_org": lambda user, t: organisations.authorize_move(
+        user, t.path["org_id"], t.number("parent_id")
+    ),
+    "organisations.dissolve_org": lambda user, t: organisations.writable_org(
+        user, t.path["org_id"]
+    ),
+    "organisations.assign": lambda user, t: assignments.authorize_assign(
+        user, t.path["cell_id"], t.body.get("kind"), t.number("target_id")
+    ),
+    "organisations.end_assignment": lambda user, t: assignments.writable_assignment(
+        user, t.path["assignment_id"]
+    ),
+    "organisations.register_member": lambda user, t: members.authorize_register(
+        user, t.path["cell_id"], t.number("member_id"), t.number("team_id")
+    ),
+    "organisations.responsibility_area": lambda user, t: members.writable_member(
+        user, t.path["member_id"]
+    ),
+    "organisations.import_file": lambda user, t: imports.authorize_import(
+        user, t.number("subdistrict_id")
+    ),
+}
+check_writes_first(bp, WRITE_CHECKS)
+
 
 @bp.get("/party-orgs")
 @query_args(bp, s.TreeArgs)
 @bp.response(200, s.OrgTree)
-@doc_errors(bp, 400, 403)
+@doc_errors(bp, 400, 403, 404)
 def org_tree(subdistrict_id: int | None = None) -> Response:
     """党组织树（街道党工委 → 社区党委/党总支 → 党支部 → 党小组）"""
     return jsonify({"tree": organisations.org_tree(current_user, subdistrict_id)})
@@ -86,7 +115,7 @@ def dissolve_org(org_id: int) -> Response:
 @bp.get("/teams")
 @query_args(bp, s.CommunityArgs)
 @bp.response(200, s.Teams)
-@doc_errors(bp, 400)
+@doc_errors(bp, 400, 403, 404)
 def teams(community_id: int | None = None) -> Response:
     """志愿服务队、专业服务队、便民服务队"""
     return jsonify({"teams": organisations.teams(current_user, community_id)})
@@ -96,21 +125,8 @@ def teams(community_id: int | None = None) -> Response:
 @bp.response(200, s.Workers)
 @doc_errors(bp)
 def workers() -> Response:
-    """可分配的网格员（本人管辖范围内的）"""
-    visible = set(db.session.scalars(scope.visible_cell_ids(current_user)))
-    rows = db.session.scalars(
-        select(User)
-        .where(User.role == Role.FIELD_STAFF.value, User.active.is_(True))
-        .order_by(User.id)
-    ).all()
-    out = []
-    for u in rows:
-        cells = [sc.cell_id for sc in u.scopes if sc.cell_id is not None]
-        if current_user.role == Role.ADMIN.value or not cells or set(cells) & visible:
-            out.append(
-                {"id": u.id, "username": u.username, "display_name": u.display_name, "cells": cells}
-            )
-    return jsonify({"workers": out})
+    """网格员：负责您管辖范围内网格的（只列出您能看到的网格），以及尚未分配的"""
+    return jsonify({"workers": organisations.workers(current_user)})
 
 
 @bp.get(f"/cells/<{ID}:cell_id>/assignments")
@@ -197,7 +213,7 @@ def units() -> Response:
 @bp.get("/coverage/organisation")
 @query_args(bp, s.CommunityArgs)
 @bp.response(200, s.Coverage)
-@doc_errors(bp, 400)
+@doc_errors(bp, 400, 403, 404)
 def organisation_coverage(community_id: int | None = None) -> Response:
     """组织覆盖：每个网格有无党组织、网格员、服务队、党员中心户"""
     return jsonify(org_coverage.coverage_report(current_user, community_id))
@@ -206,7 +222,7 @@ def organisation_coverage(community_id: int | None = None) -> Response:
 @bp.get("/coverage/organisation/export")
 @query_args(bp, s.ExportArgs)
 @binary_doc(bp, "组织覆盖表 (CSV 或 XLSX)")
-@doc_errors(bp, 400)
+@doc_errors(bp, 400, 403, 404)
 def export_coverage(format: str = "csv", community_id: int | None = None) -> FlaskResponse:
     """导出组织覆盖表"""
     rows = org_coverage.export_rows(current_user, community_id)

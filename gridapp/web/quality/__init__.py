@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from gridapp.core.errors import BadRequest
 from gridapp.services import proposal, quality
 from gridapp.services.editing import require_editor
-from gridapp.web.common import ID, doc_errors, json_body
+from gridapp.web.common import ID, check_writes_first, doc_errors, json_body
 from gridapp.web.mapframe import MapParts, build_map
 from gridapp.web.quality import schemas as s
 
@@ -35,6 +35,16 @@ def editors_only_write() -> None:
     before the body is even read."""
     if request.method == "POST" and current_user.is_authenticated:
         require_editor(current_user)
+
+
+# A proposal's community is checked before its body is validated (see check_writes_first).
+check_writes_first(
+    api_bp,
+    {
+        endpoint: lambda user, t: proposal.require_community(user, t.path["community_id"])
+        for endpoint in ("quality.proposal_draft", "quality.proposal_accept")
+    },
+)
 
 
 @api_bp.get(f"/communities/<{ID}:community_id>/partition-check")

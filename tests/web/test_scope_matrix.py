@@ -1,0 +1,419 @@
+"""Scope matrix: every JSON route × every role, with ids from inside and outside the scope.
+
+Generated from ``app.url_map``: every /api/ route (method + rule) must have an entry in
+ROUTES, or ``test_every_api_route_has_a_scope_spec`` fails. For each route and role:
+
+- anonymous: 401, and a write changes nothing;
+- no answer holds a row outside the role's scope (the 〔〕 markers of tests/web/scope_world.py,
+  and the ids under keys such as ``cell_id``), unless docs/SCOPE.md makes it public;
+- a read shows every row of its kinds that the role may see (so the check above is not
+  vacuous), for the whole scope and for a place named in its path or filter;
+- a place outside the scope is 403 and an unknown id 404; a write outside the scope is 403
+  even with a body that would fail validation (permission comes first), and writes nothing;
+- in scope, a role allowed to use the route gets its normal answer; other roles get 403.
+
+The grid work is committed once for the module; each test's writes are rolled back
+(``db_session``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import login
+from tests.web.scope_requests import (
+    ADMIN,
+    ASSIGNERS,
+    EDITORS,
+    MANAGERS,
+    UNKNOWN,
+    Checker,
+    Req,
+    Spec,
+    change_cell,
+    draw,
+    filter_by,
+    import_members,
+    merge,
+    none,
+    path_to,
+    place_of,
+    poly,
+    row_id,
+    split,
+    subdistrict_body,
+    world_table,
+)
+from tests.web.scope_world import ROLES, GridWork, build, remove
+from tests.world import World
+
+ORG_ROWS = (
+    "branch",
+    "secretary",
+    "group",
+    "committee",
+    "committee_secretary",
+    "root",
+    "root_secretary",
+)
+CELL_ROWS = ("cell", "cell_code")
+COVERAGE = "service coverage: stations public in the subdistrict, figures of visible cells only"
+
+# method + rule → spec. A new /api/ route fails test_every_api_route_has_a_scope_spec until
+# it is described here (and its scope decided in docs/SCOPE.md).
+ROUTES: dict[str, Spec] = {
+    "GET /api/openapi.json": Spec(none, policy="the API document: no rows"),
+    "GET /api/me": Spec(none, policy="the user and the extent of their cells"),
+    # map layers
+    "GET /api/communities": Spec(none, shows=("community",), policy="communities in scope"),
+    "GET /api/communities/<id:community_id>": Spec(
+        path_to("community_id", world_table("communities")), level="community", shows=("community",)
+    ),
+    "GET /api/cells": Spec(
+        filter_by("community_id", world_table("communities")),
+        level="community",
+        bare=True,
+        shows=CELL_ROWS,
+        policy="cells in scope",
+    ),
+    "GET /api/cells/<id:cell_id>": Spec(
+        path_to("cell_id", world_table("cells")), level="cell", shows=CELL_ROWS
+    ),
+    "GET /api/service-points": Spec(
+        none,
+        shows=("contact", "point"),
+        policy="public in the subdistrict; contact, community, cell only in scope",
+    ),
+    "GET /api/service-points/<id:point_id>": Spec(
+        path_to("point_id", world_table("service_points")), level="point", shows=("contact",)
+    ),
+    "GET /api/buildings": Spec(none, shows=("building",), policy="buildings of visible cells"),
+    "GET /api/streets": Spec(none, policy="public in the subdistrict"),
+    # organisations
+    "GET /api/party-orgs": Spec(
+        filter_by("subdistrict_id", world_table("subdistricts")),
+        level="subdistrict",
+        bare=True,
+        shows=ORG_ROWS,
+        policy="orgs of overseen places or of visible cells, and ancestors",
+    ),
+    "POST /api/party-orgs": Spec(
+        lambda g, c: Req(
+            json={"parent_id": row_id(g, g.committee, c), "level": "branch", "name": "新支部"}
+        ),
+        level="whole",
+        writes=True,
+        allowed=MANAGERS,
+        bad=(lambda g, c: Req(json={"parent_id": row_id(g, g.committee, c), "level": "?"}),),
+    ),
+    "POST /api/party-orgs/<id:org_id>/rename": Spec(
+        path_to("org_id", lambda g: g.branch, name="新名称"),
+        level="cell",
+        writes=True,
+        allowed=MANAGERS,
+        bad=(path_to("org_id", lambda g: g.branch, name=""),),
+    ),
+    "POST /api/party-orgs/<id:org_id>/move": Spec(
+        lambda g, k: Req(
+            path={"org_id": row_id(g, g.group, k)}, json={"parent_id": row_id(g, g.branch, k)}
+        ),
+        level="cell",
+        writes=True,
+        allowed=MANAGERS,
+        bad=(path_to("org_id", lambda g: g.group, parent_id="上级"),),
+    ),
+    "POST /api/party-orgs/<id:org_id>/dissolve": Spec(
+        path_to("org_id", lambda g: g.group), level="cell", writes=True, allowed=MANAGERS
+    ),
+    "GET /api/teams": Spec(
+        filter_by("community_id", world_table("communities")),
+        level="community",
+        bare=True,
+        shows=("team", "team_member", "community_team", "subdistrict_team"),
+        policy="teams of overseen communities or of visible cells; subdistrict-wide teams",
+    ),
+    "GET /api/workers": Spec(
+        none, shows=("worker",), policy="workers touching the scope, with visible cells only"
+    ),
+    "GET /api/cells/<id:cell_id>/assignments": Spec(
+        path_to("cell_id", world_table("cells")), level="cell", shows=("branch", "team", "worker")
+    ),
+    "POST /api/cells/<id:cell_id>/assignments": Spec(
+        lambda g, k: Req(
+            path={"cell_id": row_id(g, g.world.cells, k)},
+            json={"kind": "team", "target_id": g.team["B" if k == "B1X" else "A"]},
+        ),
+        level="cell",
+        writes=True,
+        allowed=ASSIGNERS,
+        bad=(path_to("cell_id", world_table("cells"), kind="?"),),
+    ),
+    "POST /api/assignments/<id:assignment_id>/end": Spec(
+        path_to("assignment_id", lambda g: g.branch_assignment),
+        level="cell",
+        writes=True,
+        allowed=ASSIGNERS,
+    ),
+    "GET /api/cells/<id:cell_id>/members": Spec(
+        path_to("cell_id", world_table("cells")), level="cell", shows=("member",)
+    ),
+    "GET /api/cells/<id:cell_id>/registrations": Spec(
+        path_to("cell_id", world_table("cells")), level="cell", shows=("member", "team")
+    ),
+    "POST /api/cells/<id:cell_id>/registrations": Spec(
+        lambda g, k: Req(
+            path={"cell_id": row_id(g, g.world.cells, k)},
+            json={"member_id": g.member.get(k, UNKNOWN)},
+        ),
+        level="cell",
+        writes=True,
+        allowed=ASSIGNERS,
+        bad=(path_to("cell_id", world_table("cells"), member_id="某人"),),
+    ),
+    "POST /api/members/<id:member_id>/responsibility-area": Spec(
+        path_to("member_id", lambda g: g.member, clear=True),
+        level="cell",
+        writes=True,
+        allowed=ASSIGNERS,
+        bad=(path_to("member_id", lambda g: g.member, geometry=poly(0, 0, 1, 1)),),
+    ),
+    "GET /api/zones": Spec(
+        none, shows=("zone", "community_zone"), policy="zones touching the scope, parts in it"
+    ),
+    "GET /api/units": Spec(none, shows=("unit",), policy="units in visible cells"),
+    "GET /api/coverage/organisation": Spec(
+        filter_by("community_id", world_table("communities")),
+        level="community",
+        bare=True,
+        shows=(*CELL_ROWS, "branch", "team", "worker"),
+        policy="visible cells only",
+    ),
+    "GET /api/coverage/organisation/export": Spec(
+        filter_by("community_id", world_table("communities"), format="csv"),
+        level="community",
+        bare=True,
+        shows=(*CELL_ROWS, "branch", "team", "worker"),
+    ),
+    "GET /api/imports/<any(members, teams, assignments):kind>/template": Spec(
+        lambda g, p: Req(path={"kind": "members"}), policy="a fixed template: no rows"
+    ),
+    "POST /api/imports/<any(members, teams, assignments):kind>": Spec(
+        import_members,
+        level="subdistrict",
+        writes=True,
+        allowed=MANAGERS,
+        bad=(lambda g, s: import_members(g, s, garbage=True),),
+    ),
+    # editing
+    "POST /api/changes": Spec(
+        change_cell,
+        level="cell",
+        writes=True,
+        allowed=EDITORS,
+        bad=(lambda g, k: change_cell(g, k, geometry={"type": "Point"}),),
+    ),
+    "POST /api/cells/<id:cell_id>/split": Spec(
+        split,
+        level="cell",
+        writes=True,
+        allowed=EDITORS,
+        bad=(path_to("cell_id", world_table("cells"), version=0, line="线"),),
+    ),
+    "POST /api/cells/merge": Spec(
+        merge,
+        level="community",
+        writes=True,
+        allowed=EDITORS,
+        bad=(lambda g, c: merge(g, c, versions=False),),
+    ),
+    "POST /api/cells/draw": Spec(
+        draw,
+        level="whole",
+        writes=True,
+        allowed=EDITORS,
+        bad=(
+            lambda g, c: draw(g, c, inside_cells=True),  # would be a 422 naming cells
+            lambda g, c: Req(
+                json={"community_id": row_id(g, g.world.communities, c), "geometry": "多边形"}
+            ),
+        ),
+    ),
+    "POST /api/cells/<id:cell_id>/rename": Spec(
+        lambda g, k: Req(
+            path={"cell_id": row_id(g, g.world.cells, k)},
+            json={"version": g.version.get(k, 1), "name": g.names.get(k, "名")},
+        ),
+        level="cell",
+        writes=True,
+        allowed=EDITORS,
+        bad=(path_to("cell_id", world_table("cells"), version=0, name=""),),
+    ),
+    "POST /api/changes/<id:change_id>/revert": Spec(
+        path_to("change_id", lambda g: g.change, dry_run=True),
+        level="whole",
+        writes=True,
+        allowed=EDITORS,
+        bad=(path_to("change_id", lambda g: g.change, dry_run="否"),),
+    ),
+    "GET /api/cells/<id:cell_id>/history": Spec(
+        path_to("cell_id", world_table("cells")), level="cell", shows=("cell_code",)
+    ),
+    # partition quality
+    "GET /api/communities/<id:community_id>/partition-check": Spec(
+        path_to("community_id", world_table("communities")),
+        level="whole",
+        allowed=ASSIGNERS,
+        shows=("community",),
+        policy="whole communities (a boundary problem names both sides)",
+    ),
+    "GET /api/subdistricts/<id:subdistrict_id>/partition-check": Spec(
+        path_to("subdistrict_id", world_table("subdistricts")),
+        level="whole_subdistrict",
+        allowed=ASSIGNERS,
+        shows=("subdistrict",),
+        policy="whole subdistricts",
+    ),
+    "POST /api/communities/<id:community_id>/proposal": Spec(
+        path_to("community_id", world_table("communities"), min_households=50, max_households=500),
+        level="whole",
+        writes=True,
+        allowed=EDITORS,
+        ok=frozenset({200, 400}),
+        bad=(path_to("community_id", world_table("communities"), min_households=-1),),
+    ),
+    "POST /api/communities/<id:community_id>/proposal/accept": Spec(
+        path_to(
+            "community_id",
+            world_table("communities"),
+            min_households=50,
+            max_households=500,
+            versions={},
+        ),
+        level="whole",
+        writes=True,
+        allowed=EDITORS,
+        ok=frozenset({400, 409}),
+        bad=(path_to("community_id", world_table("communities"), versions=1),),
+    ),
+    # service coverage (gridapp/web/service/, owned by the coverage work)
+    "GET /api/coverage/service": Spec(
+        filter_by("subdistrict_id", world_table("subdistricts")),
+        level="subdistrict",
+        bare=True,
+        bare_place="A",
+        shows=CELL_ROWS,
+        policy=COVERAGE,
+    ),
+    "GET /api/coverage/service/gaps": Spec(
+        filter_by("subdistrict_id", world_table("subdistricts")),
+        level="subdistrict",
+        bare=True,
+        policy=COVERAGE,
+    ),
+    "GET /api/coverage/service/export": Spec(
+        filter_by("subdistrict_id", world_table("subdistricts"), format="csv"),
+        level="subdistrict",
+        bare=True,
+        bare_place="A",
+        shows=CELL_ROWS,
+        policy=COVERAGE,
+    ),
+    "GET /api/coverage/circles": Spec(
+        filter_by("subdistrict_id", world_table("subdistricts")),
+        level="subdistrict",
+        bare=True,
+        policy=COVERAGE,
+    ),
+    "POST /api/coverage/what-if": Spec(
+        lambda g, s: subdistrict_body(
+            g, s, remove=[g.world.service_points["B1" if s == "B" else "A2"]]
+        ),
+        level="subdistrict",
+        writes=True,
+        policy=COVERAGE + "; computes, saves nothing",
+    ),
+    "POST /api/coverage/suggest": Spec(
+        lambda g, s: subdistrict_body(g, s, k=1),
+        level="subdistrict",
+        writes=True,
+        policy=COVERAGE + "; computes, saves nothing",
+    ),
+}
+
+
+# --- the tests ---------------------------------------------------------------------------
+
+
+def test_every_api_route_has_a_scope_spec(app: Flask) -> None:
+    routes = {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+    assert routes, "no /api/ routes in app.url_map"
+    missing, stale = sorted(routes - set(ROUTES)), sorted(set(ROUTES) - routes)
+    assert not missing, f"routes without a scope spec in ROUTES (and docs/SCOPE.md): {missing}"
+    assert not stale, f"ROUTES entries for routes that no longer exist: {stale}"
+
+
+@pytest.fixture(scope="module")
+def clients(app: Flask, world: World) -> dict[str, FlaskClient]:
+    """One logged-in client per role, shared by the module (the users are the world's)."""
+    return {role: login(app.test_client(), role) for role in ROLES}
+
+
+@pytest.fixture(scope="module")
+def grid_work(app: Flask, world: World) -> Iterator[GridWork]:
+    """The grid work, committed once for the module and deleted after it."""
+    with app.app_context():
+        work = build(world)
+    try:
+        yield work
+    finally:
+        with app.app_context():
+            remove(work)
+
+
+@pytest.fixture
+def grid(grid_work: GridWork, db_session: None) -> GridWork:
+    """The grid work, each test's writes rolled back."""
+    return grid_work
+
+
+@pytest.mark.parametrize("role", [*ROLES, "anonymous"])
+@pytest.mark.parametrize("key", sorted(ROUTES))
+def test_route_keeps_to_the_scope(
+    app: Flask, clients: dict[str, FlaskClient], grid: GridWork, key: str, role: str
+) -> None:
+    spec = ROUTES[key]
+    check = Checker(app, grid, role, key)
+    if role == "anonymous":
+        place = "" if spec.level is None else place_of(spec.level, ADMIN, inside=True)
+        check.call(app.test_client(), spec.call(grid, place or ""), frozenset({401}), spec.writes)
+        return
+    client = clients[role]
+    allowed = role in spec.allowed
+    answer = spec.ok if allowed else frozenset({403})
+    if spec.level is None or spec.bare:
+        body = check.call(client, spec.call(grid, ""), answer, spec.writes and not allowed)
+        if allowed:
+            check.shows(body, spec.shows, spec.bare_place)
+    if spec.level is None:
+        return
+    outside = place_of(spec.level, role, inside=False)
+    if outside is not None:
+        for build_request in (spec.call, *spec.bad):
+            check.call(client, build_request(grid, outside), frozenset({403}), spec.writes)
+    unknown = frozenset({404} if allowed else {403})
+    check.call(client, spec.call(grid, "?"), unknown, spec.writes)
+    inside = place_of(spec.level, role, inside=True)
+    if inside is not None:
+        body = check.call(client, spec.call(grid, inside), answer, spec.writes and not allowed)
+        if allowed:
+            check.shows(body, spec.shows, inside)
