@@ -200,7 +200,7 @@ def _service_query(user: User) -> AnySelect:
             ServicePoint.community_id,
             ServicePoint.cell_id,
         )
-        .where(ServicePoint.community_id.in_(scope.visible_community_ids(user)))
+        .where(ServicePoint.id.in_(scope.visible_service_point_ids(user)))
         .order_by(ServicePoint.id)
     )
 
@@ -222,9 +222,7 @@ def service_points(
 
 
 def service_point(session: Session, user: User, point_id: int) -> dict[str, Any]:
-    visible = select(ServicePoint.id).where(
-        ServicePoint.community_id.in_(scope.visible_community_ids(user))
-    )
+    visible = scope.visible_service_point_ids(user)
     _require_visible(session, user, ServicePoint, point_id, visible)
     query = _service_query(user).where(ServicePoint.id == point_id)
     return _with_kind_label(_features(session, query, ServicePoint.geom, _SERVICE_PROPS))[0]

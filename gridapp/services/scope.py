@@ -1,11 +1,12 @@
-"""What a user may see: the cells, communities and subdistricts of their scope."""
+"""What a user may see: the cells, communities and subdistricts of their scope, and the
+service points whose name, kind and location they may read."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from gridapp.core.vocab import Role
-from gridapp.models import Community, GridCell, User
+from gridapp.models import Community, GridCell, ServicePoint, User
 
 
 def visible_cell_ids(user: User) -> Select[int]:
@@ -29,6 +30,21 @@ def visible_community_ids(user: User) -> Select[int]:
 
 def visible_subdistrict_ids(user: User) -> Select[int]:
     return select(Community.subdistrict_id).where(Community.id.in_(visible_community_ids(user)))
+
+
+def visible_service_point_ids(user: User) -> Select[int]:
+    """SELECT of the ids of every service point ``user`` may read (name, kind, location and
+    details): those of the communities they see, and for a subdistrict scope (or an admin)
+    also the points of the subdistrict that lie in no community. The one rule for
+    /api/service-points and for the stations the coverage answers list and draw."""
+    query = select(ServicePoint.id)
+    if user.role == Role.ADMIN:
+        return query
+    subdistrict_ids = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
+    conditions = [ServicePoint.community_id.in_(visible_community_ids(user))]
+    if subdistrict_ids:
+        conditions.append(ServicePoint.subdistrict_id.in_(subdistrict_ids))
+    return query.where(or_(*conditions))
 
 
 def _scope_condition(user: User) -> ColumnElement[bool]:
