@@ -167,7 +167,7 @@ def circles_json(
         raise NotFound(f"该街道没有编号为 {missing} 的服务阵地")
     hidden = [i for i in point_ids if not all_st[i].listed]
     if hidden:
-        raise Forbidden(f"您无权查看编号为 {hidden} 的服务阵地")
+        raise Forbidden(f"您无权查看编号为 {'、'.join(map(str, hidden))} 的服务阵地")
     chosen = (
         [all_st[i] for i in point_ids]
         if point_ids

@@ -52,7 +52,7 @@ class Scenario:
             raise NotFound(f"该街道（所选类型）没有编号为 {unknown} 的服务阵地")
         hidden = [i for i in named if not known[i].listed]
         if hidden:
-            raise Forbidden(f"您无权查看编号为 {hidden} 的服务阵地")
+            raise Forbidden(f"您无权查看编号为 {'、'.join(map(str, hidden))} 的服务阵地")
         out = []
         for s in current:
             if s.id in self.remove:
