@@ -21,13 +21,16 @@ graph cache, in one run:
    of what pgRouting needs for our output) and, for the same output as ours (every
    building's distance), one ``pgr_withPointsDD`` per service point with all buildings as
    points on their edges — on the large network a sample of sources, extrapolated;
-3. one service-circle polygon (``circles`` for one point id);
+3. one service-circle polygon (``service_circles.circles`` for one point id, its cache
+   emptied before each);
 4. a what-if update (``what_if`` adding one hypothetical station);
 5. site suggestion, k = 5 from 2,000 candidate buildings (``suggest``), and on small demo
    instances (200 candidates × the uncovered homes) the greedy + swap result against the
    HiGHS MILP optimum (``optimum_coverage``);
 6. (no target) the first ``compute`` after a boundary edit: one building moves to the
-   neighbouring cell, both cells' versions go up, as ``apply_change`` does.
+   neighbouring cell, both cells' versions go up, as ``apply_change`` does;
+7. (demo) ``GET /api/coverage/circles`` as the service page asks for it, against
+   ``GET /api/cells`` in the same run, through HTTP (``bench_coverage_http.py``).
 
 Prints a table and a Markdown section for BENCHMARKS.md (``--append`` appends it there).
 """
@@ -49,6 +52,8 @@ from typing import Any
 
 import numpy as np
 import shapely
+from bench_coverage_http import measure_http
+from flask import current_app
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import Point
 from sqlalchemy import create_engine, select, text
@@ -77,6 +82,14 @@ TARGET_CIRCLE_MS = 50.0
 TARGET_WHAT_IF_MS = 200.0
 TARGET_SUGGEST_S = 2.0
 TARGET_MILP_SHARE = 0.95
+# target of issue 9: the service page's circles, warm, against /api/cells in the same run
+TARGET_CIRCLES_VS_CELLS = 2.0
+
+BENCH_USER, BENCH_PASSWORD = "bench_admin", "bench-only"
+# the page's user in the HTTP step: the demo subdistrict's coordinator, so that /api/cells
+# answers the demo's cells whether or not the large network is loaded too
+BENCH_COORDINATOR = "bench_coordinator"
+STEPS = ("recompute", "pgrouting", "circles", "what_if", "suggest", "milp", "after_edit", "http")
 
 
 def ms(seconds: float) -> float:
@@ -502,23 +515,26 @@ def measure_after_edit(ctx: Context, runs: int) -> dict[str, Any]:
 
 
 def measure_circles(ctx: Context, rounds: int, sample: int | None) -> dict[str, Any]:
-    """One service-circle polygon through ``circles`` (one point id), and the core part
-    (joining the point, the limited Dijkstra, ``service_circle``)."""
+    """One service-circle polygon through ``circles`` (one point id, circle cache emptied
+    before each), and the core part (joining the point, the limited Dijkstra,
+    ``service_circle``)."""
     from gridapp.core.coverage import service_circle
+    from gridapp.services import service_circles
     from gridapp.services import service_coverage as sc
 
     params = sc.Params(minutes=15, speed_kmh=4.0)
-    st = sc.stations(ctx.net, ctx.sub_id, [])
+    st = sc.stations(ctx.net, ctx.sub_id, [], ctx.user)
     if sample is not None and sample < len(st):
         st = [st[int(i)] for i in np.linspace(0, len(st) - 1, sample).astype(int)]
     g = ctx.net.graph
     ids = [int(s.id or 0) for s in st]
-    sc.circles(ctx.user, ctx.sub_id, params, ids[:1])  # warm-up
+    service_circles.circles_json(ctx.user, ctx.sub_id, params, ids[:1])  # warm-up
     full, core = [], []
     for _ in range(rounds):
         for s, sid in zip(st, ids, strict=True):
+            service_circles.clear_cache()  # the polygon itself, not the cache, is timed
             t0 = time.perf_counter()
-            sc.circles(ctx.user, ctx.sub_id, params, [sid])
+            service_circles.circles_json(ctx.user, ctx.sub_id, params, [sid])
             t1 = time.perf_counter()
             extra = g.with_points([s.point])
             dist = g.distances(extra.nodes, limit=ctx.limit, matrix=extra.matrix)
@@ -539,6 +555,7 @@ def measure_what_if(ctx: Context, runs: int) -> dict[str, Any]:
     """``what_if`` adding one hypothetical station at an uncovered home (a different one each
     run, so that coverage really changes)."""
     from gridapp.services import service_coverage as sc
+    from gridapp.services import service_planning
 
     params = sc.Params(minutes=15, speed_kmh=4.0)
     _, cov = sc.compute(ctx.user, ctx.sub_id, params)
@@ -552,7 +569,9 @@ def measure_what_if(ctx: Context, runs: int) -> dict[str, Any]:
     for n, b in enumerate(picks):
         where = net.proj.to_lonlat(net.building_points[int(b)])
         t0 = time.perf_counter()
-        out = sc.what_if(ctx.user, ctx.sub_id, params, sc.Scenario(add=[where]))
+        out = service_planning.what_if(
+            ctx.user, ctx.sub_id, params, service_planning.Scenario(add=[where])
+        )
         t1 = time.perf_counter()
         if n > 0:  # the first is a warm-up
             times.append(ms(t1 - t0))
@@ -567,13 +586,16 @@ def measure_what_if(ctx: Context, runs: int) -> dict[str, Any]:
 
 def measure_suggest(ctx: Context, runs: int) -> dict[str, Any]:
     from gridapp.services import service_coverage as sc
+    from gridapp.services import service_planning
 
     params = sc.Params(minutes=15, speed_kmh=4.0)
     times = []
     out: dict[str, Any] = {}
     for _ in range(runs):
         t0 = time.perf_counter()
-        out = sc.suggest(ctx.user, ctx.sub_id, params, 5, "buildings", [], max_candidates=2000)
+        out = service_planning.suggest(
+            ctx.user, ctx.sub_id, params, 5, "buildings", [], max_candidates=2000
+        )
         times.append(time.perf_counter() - t0)
     before = out["before"]["residents_covered"]
     after = out["sites"][-1]["residents_covered_after"] if out["sites"] else before
@@ -650,30 +672,101 @@ def verdict(ok: bool | None) -> str:
 
 
 def rows_for(label: str, r: dict[str, Any]) -> list[Row]:
+    """The table rows of the steps measured (all of them unless ``--only`` chose some)."""
     out = []
-    rc = r["recompute"]
-    ratio = rc["full"] / rc["bare"]
-    out.append(
-        Row(
-            label,
-            f"coverage recompute (`compute`) vs bare Dijkstra ({rc['nodes']:,} nodes, "
-            f"{rc['sources']} sources)",
-            f"{rc['full']:.1f} ms vs {rc['bare']:.1f} ms = {ratio:.1f}×",
-            f"≤ {TARGET_RATIO_SCIPY:.0f}×",
-            ratio <= TARGET_RATIO_SCIPY,
+    rc = r.get("recompute")
+    if rc is not None:
+        ratio = rc["full"] / rc["bare"]
+        out.append(
+            Row(
+                label,
+                f"coverage recompute (`compute`) vs bare Dijkstra ({rc['nodes']:,} nodes, "
+                f"{rc['sources']} sources)",
+                f"{rc['full']:.1f} ms vs {rc['bare']:.1f} ms = {ratio:.1f}×",
+                f"≤ {TARGET_RATIO_SCIPY:.0f}×",
+                ratio <= TARGET_RATIO_SCIPY,
+            )
         )
-    )
-    core_ratio = rc["core"] / rc["bare"]
-    out.append(
-        Row(
-            label,
-            "core recompute (snap + join points + Dijkstra + per building) vs bare Dijkstra",
-            f"{rc['core']:.1f} ms vs {rc['bare']:.1f} ms = {core_ratio:.1f}×",
-            f"(≤ {TARGET_RATIO_SCIPY:.0f}×)",
-            None,
+        core_ratio = rc["core"] / rc["bare"]
+        out.append(
+            Row(
+                label,
+                "core recompute (snap + join points + Dijkstra + per building) vs bare Dijkstra",
+                f"{rc['core']:.1f} ms vs {rc['bare']:.1f} ms = {core_ratio:.1f}×",
+                f"(≤ {TARGET_RATIO_SCIPY:.0f}×)",
+                None,
+            )
         )
-    )
-    pgr = r["pgrouting"]
+    if "pgrouting" in r and rc is not None:
+        out += _pgrouting_rows(label, r["pgrouting"], rc)
+    if "circles" in r:
+        ci = r["circles"]
+        out.append(
+            Row(
+                label,
+                f"one service-circle polygon (`circles`, one point; n={ci['n']})",
+                f"p50 {ci['p50']:.1f} ms, p95 {ci['p95']:.1f} ms "
+                f"(core p50 {ci['core_p50']:.1f}, p95 {ci['core_p95']:.1f})",
+                f"< {TARGET_CIRCLE_MS:.0f} ms",
+                ci["p95"] < TARGET_CIRCLE_MS,
+            )
+        )
+    if "what_if" in r:
+        wi = r["what_if"]
+        demo = label == "demo"
+        out.append(
+            Row(
+                label,
+                f"what-if, add one station (`what_if`; n={wi['n']})",
+                f"p50 {wi['p50']:.0f} ms, p95 {wi['p95']:.0f} ms",
+                f"< {TARGET_WHAT_IF_MS:.0f} ms" if demo else "(demo only)",
+                wi["p95"] < TARGET_WHAT_IF_MS if demo else None,
+            )
+        )
+    if "suggest" in r:
+        sg = r["suggest"]
+        out.append(
+            Row(
+                label,
+                f"site suggestion k=5 from {sg['candidates']:,} candidates × {sg['targets']:,} "
+                f"uncovered homes (`suggest`; n={sg['n']})",
+                f"median {sg['median_s']:.2f} s, max {sg['max_s']:.2f} s; +{sg['gain']:,} "
+                f"residents ({sg['share_before']:.1%} → {sg['share_after']:.1%})",
+                f"< {TARGET_SUGGEST_S:.0f} s",
+                sg["max_s"] < TARGET_SUGGEST_S,
+            )
+        )
+    for m in r.get("milp", []):
+        out.append(
+            Row(
+                label,
+                f"greedy + swap vs HiGHS MILP optimum: 200 candidates × {m['targets']} "
+                f"uncovered homes ({m['minutes']} min), k={m['k']}",
+                f"{m['greedy']:,.0f} / {m['optimum']:,.0f} residents = {m['share']:.1%} "
+                f"(greedy {m['greedy_ms']:.0f} ms, MILP {m['milp_ms']:.0f} ms)",
+                f"≥ {TARGET_MILP_SHARE:.0%}",
+                m["share"] >= TARGET_MILP_SHARE,
+            )
+        )
+    if "after_edit" in r:
+        ed = r["after_edit"]
+        warm = f" (warm: {rc['full']:.0f} ms)" if rc is not None else ""
+        out.append(
+            Row(
+                label,
+                f"first `compute` after a boundary edit (cache invalidated; n={ed['n']})",
+                f"median {ed['median']:,.0f} ms, max {ed['max']:,.0f} ms{warm}",
+                "",
+                None,
+            )
+        )
+    if "http" in r:
+        out += _http_rows(label, r["http"])
+    return out
+
+
+def _pgrouting_rows(label: str, pgr: dict[str, Any], rc: dict[str, Any]) -> list[Row]:
+    out = []
     for name, what, strict in (
         ("dd", "`pgr_drivingDistance`, street nodes only", True),
         ("wp", "`pgr_withPointsDD`, all buildings as points (same output)", False),
@@ -695,64 +788,39 @@ def rows_for(label: str, r: dict[str, Any]) -> list[Row]:
                 speedup >= TARGET_RATIO_PGR if strict else None,
             )
         )
-    ci = r["circles"]
-    out.append(
+    return out
+
+
+def _http_rows(label: str, h: dict[str, Any]) -> list[Row]:
+    ratio = h["circles"] / h["cells"]
+    return [
         Row(
             label,
-            f"one service-circle polygon (`circles`, one point; n={ci['n']})",
-            f"p50 {ci['p50']:.1f} ms, p95 {ci['p95']:.1f} ms "
-            f"(core p50 {ci['core_p50']:.1f}, p95 {ci['core_p95']:.1f})",
-            f"< {TARGET_CIRCLE_MS:.0f} ms",
-            ci["p95"] < TARGET_CIRCLE_MS,
-        )
-    )
-    wi = r["what_if"]
-    demo = label == "demo"
-    out.append(
+            f"`GET /api/coverage/circles` as the page asks (zoom {h['zoom']}, "
+            f"{h['features']} circles) vs `GET /api/cells`, HTTP, warm (n={h['n']} each)",
+            f"p50 {h['circles']:.1f} ms (p95 {h['circles_p95']:.1f}), {h['circles_kb']:,.0f} KB"
+            f" vs p50 {h['cells']:.1f} ms (p95 {h['cells_p95']:.1f}), {h['cells_kb']:,.0f} KB"
+            f" = {ratio:.1f}×",
+            f"≤ {TARGET_CIRCLES_VS_CELLS:.0f}×",
+            ratio <= TARGET_CIRCLES_VS_CELLS,
+        ),
         Row(
             label,
-            f"what-if, add one station (`what_if`; n={wi['n']})",
-            f"p50 {wi['p50']:.0f} ms, p95 {wi['p95']:.0f} ms",
-            f"< {TARGET_WHAT_IF_MS:.0f} ms" if demo else "(demo only)",
-            wi["p95"] < TARGET_WHAT_IF_MS if demo else None,
-        )
-    )
-    sg = r["suggest"]
-    out.append(
-        Row(
-            label,
-            f"site suggestion k=5 from {sg['candidates']:,} candidates × {sg['targets']:,} "
-            f"uncovered homes (`suggest`; n={sg['n']})",
-            f"median {sg['median_s']:.2f} s, max {sg['max_s']:.2f} s; +{sg['gain']:,} residents "
-            f"({sg['share_before']:.1%} → {sg['share_after']:.1%})",
-            f"< {TARGET_SUGGEST_S:.0f} s",
-            sg["max_s"] < TARGET_SUGGEST_S,
-        )
-    )
-    if "milp" in r:
-        for m in r["milp"]:
-            out.append(
-                Row(
-                    label,
-                    f"greedy + swap vs HiGHS MILP optimum: 200 candidates × {m['targets']} "
-                    f"uncovered homes ({m['minutes']} min), k={m['k']}",
-                    f"{m['greedy']:,.0f} / {m['optimum']:,.0f} residents = {m['share']:.1%} "
-                    f"(greedy {m['greedy_ms']:.0f} ms, MILP {m['milp_ms']:.0f} ms)",
-                    f"≥ {TARGET_MILP_SHARE:.0%}",
-                    m["share"] >= TARGET_MILP_SHARE,
-                )
-            )
-    ed = r["after_edit"]
-    out.append(
-        Row(
-            label,
-            f"first `compute` after a boundary edit (cache invalidated; n={ed['n']})",
-            f"median {ed['median']:,.0f} ms, max {ed['max']:,.0f} ms (warm: {rc['full']:.0f} ms)",
+            f"`GET /api/coverage/circles`, first request after the circle cache was emptied "
+            f"(n={h['cold_runs']})",
+            f"median {h['cold_median']:,.0f} ms",
             "",
             None,
-        )
-    )
-    return out
+        ),
+        Row(
+            label,
+            "`GET /api/coverage/circles` without zoom (the finest default, 1 m): first "
+            "(cached circles simplified anew, as after zooming in), then warm",
+            f"{h['new_zoom_ms']:.1f} ms, then {h['default_ms']:.1f} ms; {h['default_kb']:,.0f} KB",
+            "",
+            None,
+        ),
+    ]
 
 
 def markdown(rows: list[Row], info: dict[str, Any]) -> str:
@@ -793,7 +861,7 @@ def context(label: str, sub_id: int, user: Any) -> tuple[Context, float]:
     net = sc.network(sub_id)
     build_s = time.perf_counter() - t0
     params = sc.Params(minutes=15, speed_kmh=4.0)
-    points = [s.point for s in sc.stations(net, sub_id, [])]
+    points = [s.point for s in sc.stations(net, sub_id, [], user)]
     return Context(label, sub_id, user, net, points, params.limit), build_s
 
 
@@ -817,7 +885,14 @@ def run_all(ctx: Context, args: argparse.Namespace, demo: bool) -> dict[str, Any
     if demo:
         steps.append(("milp", lambda: measure_milp(ctx, [10, 15], [3, 4, 5])))
     steps.append(("after_edit", lambda: measure_after_edit(ctx, 6 if demo else 2)))
+    if demo:
+        app: Any = current_app
+        steps.append(
+            ("http", lambda: measure_http(app, BENCH_COORDINATOR, BENCH_PASSWORD, ctx.sub_id))
+        )
     for name, fn in steps:
+        if args.only and name not in args.only:
+            continue
         t0 = time.perf_counter()
         r[name] = fn()
         say(f"  {ctx.label}: {name} measured in {time.perf_counter() - t0:.1f} s")
@@ -838,24 +913,39 @@ def main() -> None:
     )
     parser.add_argument("--skip-big", action="store_true", help="demo network only")
     parser.add_argument("--append", action="store_true", help="append to BENCHMARKS.md")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=[*STEPS],
+        help="measure only this step (repeatable; the table then holds only these rows)",
+    )
     args = parser.parse_args()
 
     import scipy
 
     from gridapp import create_app
     from gridapp.extensions import db
-    from gridapp.models import User
+    from gridapp.models import User, UserScope
 
     start = time.perf_counter()
     load_start = os.getloadavg()[0]
     t0 = time.perf_counter()
     reset_database(args.url)
-    app = create_app({"DATABASE_URL": args.url, "SECRET_KEY": "bench", "TESTING": False})
+    app = create_app(
+        # no CSRF token for the login of the HTTP step (a bench-only app)
+        {"DATABASE_URL": args.url, "SECRET_KEY": "bench", "TESTING": False,
+         "WTF_CSRF_ENABLED": False}
+    )  # fmt: skip
     with app.app_context():
         demo_id = load_demo()
-        admin = User(username="bench_admin", display_name="基准测试", role="admin")
-        admin.set_password("bench-only")
-        db.session.add(admin)
+        admin = User(username=BENCH_USER, display_name="基准测试", role="admin")
+        coordinator = User(
+            username=BENCH_COORDINATOR, display_name="基准测试协调员", role="coordinator",
+            scopes=[UserScope(subdistrict_id=demo_id)],
+        )  # fmt: skip
+        for user in (admin, coordinator):
+            user.set_password(BENCH_PASSWORD)
+            db.session.add(user)
         db.session.commit()
     say(f"Demo subdistrict generated and loaded in {time.perf_counter() - t0:.1f} s")
     big_id = None
@@ -872,7 +962,7 @@ def main() -> None:
     rows: list[Row] = []
     networks = []
     with app.app_context():
-        user = db.session.scalars(select(User).where(User.username == "bench_admin")).one()
+        user = db.session.scalars(select(User).where(User.username == BENCH_USER)).one()
         info = {
             "pg": db.session.execute(text("SHOW server_version")).scalar_one(),
             "postgis": db.session.execute(text("SELECT postgis_lib_version()")).scalar_one(),

@@ -207,13 +207,9 @@ def _service_query(user: User) -> AnySelect:
                 else_=null(),
             ),
         )
-        .where(_public_service_point(user))
+        .where(ServicePoint.id.in_(scope.visible_service_point_ids(user)))
         .order_by(ServicePoint.id)
     )
-
-
-def _public_service_point(user: User) -> ColumnElement[bool]:
-    return ServicePoint.subdistrict_id.in_(scope.visible_subdistrict_ids(user))
 
 
 def _with_kind_label(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -233,7 +229,7 @@ def service_points(
 
 
 def service_point(session: Session, user: User, point_id: int) -> dict[str, Any]:
-    visible = select(ServicePoint.id).where(_public_service_point(user))
+    visible = scope.visible_service_point_ids(user)
     _require_visible(session, user, ServicePoint, point_id, visible)
     query = _service_query(user).where(ServicePoint.id == point_id)
     return _with_kind_label(_features(session, query, ServicePoint.geom, _SERVICE_PROPS))[0]

@@ -22,6 +22,7 @@ from gridapp.models import (
     Member,
     MemberRegistration,
     PartyOrg,
+    ServicePoint,
     Unit,
     User,
     UserScope,
@@ -81,6 +82,18 @@ def overseen_subdistrict_ids(user: User) -> Select[int]:
 
 def visible_building_ids(user: User) -> Select[int]:
     return select(Building.id).where(Building.cell_id.in_(visible_cell_ids(user)))
+
+
+def visible_service_point_ids(user: User) -> Select[int]:
+    """SELECT of the ids of every service point ``user`` may read (name, kind, location,
+    hours): every point of the user's subdistricts — residents walk across community
+    borders, so the stations nearby are public inside the subdistrict (docs/SCOPE.md).
+    Contact details are limited further by the services that answer. The one rule for
+    /api/service-points and for the stations the coverage answers list and draw."""
+    query = select(ServicePoint.id)
+    if is_admin(user):
+        return query
+    return query.where(ServicePoint.subdistrict_id.in_(visible_subdistrict_ids(user)))
 
 
 def _scope_condition(user: User) -> ColumnElement[bool]:

@@ -1,4 +1,4 @@
-"""15-minute service circles and work coverage (工作覆盖) on the walking network.
+"""Work coverage (工作覆盖) on the walking network: who lies within a walk of a station.
 
 The walking graph of a subdistrict (street edges + every building snapped onto its
 nearest edge) is built once and cached in the process; the cache key changes when the
@@ -6,6 +6,11 @@ streets or buildings are re-imported, so the graph is rebuilt then. Which cell e
 building is in changes with boundary edits, which bump the versions of the cells they
 touch: then only the buildings' cell ids are re-read, the graph stays. Service points are
 joined to it per request (they are few and may change), exactly on their split edge.
+
+Every station counts for coverage, but only the stations the user may read
+(``scope.visible_service_point_ids``, the rule of /api/service-points) are listed: a home in
+the user's cells is covered by a station across the border of their scope all the same.
+Circles are in ``service_circles``, what-if and site suggestions in ``service_planning``.
 """
 
 from __future__ import annotations
@@ -19,17 +24,9 @@ import shapely
 from shapely.geometry import Point, mapping
 from sqlalchemy import func, select
 
-from gridapp.core.coverage import (
-    MAX_SNAP_M,
-    coverage_sets,
-    point_coverage,
-    service_circle,
-    suggest_sites,
-    walk_limit,
-)
+from gridapp.core.coverage import MAX_SNAP_M, point_coverage, walk_limit
 from gridapp.core.errors import BadRequest, Forbidden, NotFound
 from gridapp.core.vocab import SERVICE_KIND_LABELS, ServiceKind
-from gridapp.core.walk import WalkGraph
 from gridapp.extensions import db
 from gridapp.models import (
     Community,
@@ -74,9 +71,10 @@ class Station:
     kind: str
     name: str
     point: Point  # metric
+    listed: bool = True  # False: counts for coverage, but the user may not read it
 
 
-def _subdistrict_for(user: User, subdistrict_id: int | None) -> int:
+def subdistrict_for(user: User, subdistrict_id: int | None) -> int:
     subs = list(db.session.scalars(scope.visible_subdistrict_ids(user).distinct()))
     if subdistrict_id is not None:
         if subdistrict_id not in subs:
@@ -89,15 +87,24 @@ def _subdistrict_for(user: User, subdistrict_id: int | None) -> int:
     return min(subs)
 
 
-def stations(net: Network, subdistrict_id: int, kinds: Sequence[str]) -> list[Station]:
+def stations(net: Network, subdistrict_id: int, kinds: Sequence[str], user: User) -> list[Station]:
+    """Every station of the subdistrict (of ``kinds``; none = all), each marked whether
+    ``user`` may read it."""
     query = select(
-        ServicePoint.id, ServicePoint.kind, ServicePoint.name, func.ST_AsBinary(ServicePoint.geom)
+        ServicePoint.id,
+        ServicePoint.kind,
+        ServicePoint.name,
+        func.ST_AsBinary(ServicePoint.geom),
+        ServicePoint.id.in_(scope.visible_service_point_ids(user)),
     ).where(ServicePoint.subdistrict_id == subdistrict_id)
     if kinds:
         query = query.where(ServicePoint.kind.in_(list(kinds)))
     rows = db.session.execute(query.order_by(ServicePoint.id)).all()
     points = net.proj.to_metric(shapely.from_wkb(np.array([r[3] for r in rows], dtype=object)))
-    return [Station(i, k, n, p) for (i, k, n, _), p in zip(rows, points, strict=True)]
+    return [
+        Station(i, k, n, p, bool(listed))
+        for (i, k, n, _, listed), p in zip(rows, points, strict=True)
+    ]
 
 
 def _distances(net: Network, points: Sequence[Point], limit: float) -> tuple[np.ndarray, list[int]]:
@@ -129,15 +136,15 @@ def compute(
     user: User, subdistrict_id: int | None, params: Params, scenario: Any = None
 ) -> tuple[Network, Coverage]:
     params.check()
-    sub_id = _subdistrict_for(user, subdistrict_id)
+    sub_id = subdistrict_for(user, subdistrict_id)
     net = network(sub_id)
-    st = stations(net, sub_id, params.kinds)
+    st = stations(net, sub_id, params.kinds, user)
     if scenario is not None:
         st = scenario.apply(st, net)
-    return net, _coverage(net, sub_id, params, st)
+    return net, coverage_of(net, sub_id, params, st)
 
 
-def _coverage(net: Network, sub_id: int, params: Params, st: list[Station]) -> Coverage:
+def coverage_of(net: Network, sub_id: int, params: Params, st: list[Station]) -> Coverage:
     distance, off = _distances(net, [s.point for s in st], params.limit)
     covered = distance <= params.limit
     return Coverage(
@@ -150,7 +157,7 @@ def _coverage(net: Network, sub_id: int, params: Params, st: list[Station]) -> C
     )
 
 
-def _visible_cells(user: User, subdistrict_id: int) -> dict[int, tuple[str, str, int, str]]:
+def visible_cells(user: User, subdistrict_id: int) -> dict[int, tuple[str, str, int, str]]:
     rows = db.session.execute(
         select(GridCell.id, GridCell.code, GridCell.name, Community.id, Community.name)
         .join(Community, Community.id == GridCell.community_id)
@@ -163,13 +170,14 @@ def _visible_cells(user: User, subdistrict_id: int) -> dict[int, tuple[str, str,
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def _share(part: float, whole: float) -> float:
+def share(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
 def report(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
-    """Per cell, per community and overall: households and residents within reach."""
-    cells = _visible_cells(user, cov.subdistrict_id)
+    """Per cell, per community and overall: households and residents within reach; the
+    stations counted that the user may read (the others only as a number)."""
+    cells = visible_cells(user, cov.subdistrict_id)
     visible = np.isin(net.cell_ids, list(cells))
     ids = np.array(list(cells), dtype=np.int64)
     order = np.argsort(ids)
@@ -200,7 +208,7 @@ def report(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
                 "cell_id": cid, "code": code, "name": name, "community_id": comm_id,
                 "community_name": comm_name, "households": int(hh), "residents": int(res),
                 "households_covered": int(hh_c), "residents_covered": int(res_c),
-                "share_households": _share(hh_c, hh), "share_residents": _share(res_c, res),
+                "share_households": share(hh_c, hh), "share_residents": share(res_c, res),
                 "uncovered_buildings": int(gaps),
             }
         )  # fmt: skip
@@ -213,8 +221,8 @@ def report(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
         c["households_covered"] += int(hh_c)
         c["residents_covered"] += int(res_c)
     for c in communities.values():
-        c["share_households"] = _share(c["households_covered"], c["households"])
-        c["share_residents"] = _share(c["residents_covered"], c["residents"])
+        c["share_households"] = share(c["households_covered"], c["households"])
+        c["share_residents"] = share(c["residents_covered"], c["residents"])
     return {
         "params": {
             "minutes": cov.params.minutes,
@@ -226,8 +234,9 @@ def report(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
         "summary": _summary(net, cov, visible),
         "communities": list(communities.values()),
         "cells": cell_rows,
-        "stations": [_station_json(net, s) for s in cov.stations],
-        "off_network": [_station_json(net, s) for s in cov.off_network],
+        "stations": [_station_json(net, s) for s in cov.stations if s.listed],
+        "off_network": [_station_json(net, s) for s in cov.off_network if s.listed],
+        "stations_outside_scope": sum(not s.listed for s in cov.stations),
     }
 
 
@@ -240,7 +249,7 @@ def _summary(net: Network, cov: Coverage, visible: np.ndarray) -> dict[str, Any]
     return {
         "households": int(hh), "residents": int(res),
         "households_covered": int(hh_c), "residents_covered": int(res_c),
-        "share_households": _share(hh_c, hh), "share_residents": _share(res_c, res),
+        "share_households": share(hh_c, hh), "share_residents": share(res_c, res),
         "buildings": int(homes.sum()), "buildings_uncovered": int((homes & ~cov.covered).sum()),
     }  # fmt: skip
 
@@ -259,7 +268,7 @@ def _station_json(net: Network, s: Station) -> dict[str, Any]:
 
 def gaps(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
     """Homes outside every circle (盲点), as GeoJSON points with their distance."""
-    cells = _visible_cells(user, cov.subdistrict_id)
+    cells = visible_cells(user, cov.subdistrict_id)
     mask = np.isin(net.cell_ids, list(cells)) & ~cov.covered & (net.households > 0)
     index = np.flatnonzero(mask)
     # one vectorised projection for all of them (not one call per point)
@@ -282,178 +291,3 @@ def gaps(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def circles(
-    user: User, subdistrict_id: int | None, params: Params, point_ids: Sequence[int]
-) -> dict[str, Any]:
-    params.check()
-    sub_id = _subdistrict_for(user, subdistrict_id)
-    net = network(sub_id)
-    all_st = {s.id: s for s in stations(net, sub_id, [])}
-    missing = [i for i in point_ids if i not in all_st]
-    if missing:
-        raise NotFound(f"该街道没有编号为 {missing} 的服务阵地")
-    chosen = (
-        [all_st[i] for i in point_ids]
-        if point_ids
-        else [s for s in all_st.values() if not params.kinds or s.kind in params.kinds]
-    )
-    # a station farther than MAX_SNAP_M from every street reaches no one: no circle
-    snaps = net.graph.snap([s.point for s in chosen])
-    on_network = [s for s, snap in zip(chosen, snaps, strict=True) if snap.offset <= MAX_SNAP_M]
-    return {
-        "type": "FeatureCollection",
-        "features": [_circle_feature(net, s, params) for s in on_network],
-    }
-
-
-def _circle_feature(net: Network, s: Station, params: Params) -> dict[str, Any]:
-    extra = net.graph.with_points([s.point])
-    dist = net.graph.distances(extra.nodes, limit=params.limit, matrix=extra.matrix)
-    area = service_circle(net.graph, dist, params.limit, params.off_network_m)
-    return {
-        "type": "Feature",
-        "id": s.id,
-        "geometry": mapping(net.proj.to_lonlat(area)) if not area.is_empty else None,
-        "properties": {
-            "point_id": s.id, "name": s.name, "kind": s.kind,
-            "area_m2": round(float(area.area), 1), "distance_m": round(params.limit, 1),
-        },
-    }  # fmt: skip
-
-
-@dataclass
-class Scenario:
-    """Unsaved changes to the stations: add, move or remove (what-if)."""
-
-    add: list[Point] = field(default_factory=list)  # lon/lat
-    move: dict[int, Point] = field(default_factory=dict)  # id → lon/lat
-    remove: list[int] = field(default_factory=list)
-
-    def apply(self, current: list[Station], net: Network) -> list[Station]:
-        known = {s.id for s in current}
-        unknown = [i for i in [*self.move, *self.remove] if i not in known]
-        if unknown:
-            raise NotFound(f"该街道（所选类型）没有编号为 {unknown} 的服务阵地")
-        out = []
-        for s in current:
-            if s.id in self.remove:
-                continue
-            if s.id in self.move:
-                s = Station(s.id, s.kind, s.name, net.proj.to_metric(self.move[s.id]))
-            out.append(s)
-        for n, p in enumerate(self.add, start=1):
-            out.append(Station(None, "hypothetical", f"假设站点{n}", net.proj.to_metric(p)))
-        return out
-
-
-def what_if(
-    user: User, subdistrict_id: int | None, params: Params, scenario: Scenario
-) -> dict[str, Any]:
-    params.check()
-    sub_id = _subdistrict_for(user, subdistrict_id)
-    net = network(sub_id)
-    st = stations(net, sub_id, params.kinds)
-    before = _coverage(net, sub_id, params, st)
-    after = _coverage(net, sub_id, params, scenario.apply(st, net))
-    far = [s for s in after.off_network if s.id is None or s.id in scenario.move]
-    if far:
-        raise BadRequest(
-            f"假设站点距离道路超过 {MAX_SNAP_M:.0f} 米，不在步行路网上",
-            points=[s.name for s in far],
-        )
-    b = report(user, net, before)
-    a = report(user, net, after)
-    changed = [
-        {**ca, "share_residents_before": cb["share_residents"]}
-        for cb, ca in zip(b["cells"], a["cells"], strict=True)
-        if cb["residents_covered"] != ca["residents_covered"]
-    ]
-    hypothetical = [s for s in after.stations if s.id is None or s.id in scenario.move]
-    return {
-        "params": a["params"],
-        "before": b["summary"],
-        "after": a["summary"],
-        "cells": changed,
-        "gaps_after": gaps(user, net, after),
-        "circles": {
-            "type": "FeatureCollection",
-            "features": [_circle_feature(net, s, params) for s in hypothetical],
-        },
-    }
-
-
-def suggest(
-    user: User,
-    subdistrict_id: int | None,
-    params: Params,
-    k: int,
-    candidates: str,
-    building_kinds: Sequence[str],
-    max_candidates: int = 2000,
-) -> dict[str, Any]:
-    """Best ``k`` new sites for the people no station reaches (greedy + swap)."""
-    if not 1 <= k <= 20:
-        raise BadRequest("建议站点数应在 1–20 之间")
-    net, cov = compute(user, subdistrict_id, params)
-    cells = _visible_cells(user, cov.subdistrict_id)
-    targets_mask = np.isin(net.cell_ids, list(cells)) & ~cov.covered & (net.residents > 0)
-    targets = np.flatnonzero(targets_mask)
-    g = net.graph
-    if candidates == "buildings":
-        kinds = set(building_kinds) or {
-            "public",
-            "school",
-            "commercial",
-            "residential",
-            "office",
-            "lowrise",
-        }
-        pool = np.flatnonzero(
-            np.isin(net.building_kinds, list(kinds)) & np.isin(net.cell_ids, list(cells))
-        )
-        nodes = g.point_node[pool]
-    elif candidates == "nodes":
-        pool = np.unique(np.concatenate([g.u, g.v]))  # the crossings that exist
-        nodes = pool
-    else:
-        raise BadRequest("候选位置应为 buildings（现有建筑）或 nodes（路网节点）")
-    if len(nodes) > max_candidates:  # evenly spread subsample, deterministic
-        pick = np.linspace(0, len(nodes) - 1, max_candidates).astype(int)
-        pool, nodes = pool[pick], nodes[pick]
-    reach = coverage_sets(g.matrix, nodes, g.point_node[targets], params.limit, xy=g.node_xy)
-    weights = net.residents[targets]
-    picks = suggest_sites(reach, weights, k)
-    overall = report(user, net, cov)
-    before = overall["summary"]
-    sites = []
-    covered = float(before["residents_covered"])
-    for row, gain in picks:
-        covered += gain
-        if candidates == "buildings":
-            b = int(pool[row])
-            point = net.building_points[b]
-            building_id: int | None = int(net.building_ids[b])
-        else:
-            point = _node_point(g, int(nodes[row]))
-            building_id = None
-        sites.append(
-            {
-                "geometry": mapping(net.proj.to_lonlat(point)),
-                "building_id": building_id,
-                "residents_gained": int(gain),
-                "residents_covered_after": int(covered),
-                "share_residents_after": _share(covered, before["residents"]),
-            }
-        )
-    return {"params": overall["params"], "before": before, "sites": sites,
-            "candidates": len(nodes)}  # fmt: skip
-
-
-def _node_point(g: WalkGraph, node: int) -> Point:
-    hits = np.flatnonzero(g.u == node)
-    if len(hits):
-        return Point(g.geoms[hits[0]].coords[0])
-    hits = np.flatnonzero(g.v == node)
-    return Point(g.geoms[hits[0]].coords[-1])

@@ -43,6 +43,8 @@ const state = {
 let loadSeq = 0;
 let whatIfSeq = 0;
 let fittedTo = null;
+let circlesZoom = null; // the zoom the drawn circles were simplified for
+let refineSeq = 0;
 
 function say(node, text, isError = false) {
   node.textContent = text;
@@ -58,6 +60,40 @@ function query(params) {
   if (params.subdistrict_id) q.subdistrict_id = params.subdistrict_id;
   return q;
 }
+
+// Circles are never asked for coarser than a pixel at this zoom (~7 m): a subdistrict fits
+// at about this zoom, and the first request goes out before the map is fitted.
+const MIN_CIRCLE_ZOOM = 14;
+
+/** The zoom circles are asked for: the server simplifies them to a pixel at this zoom. */
+function viewZoom() {
+  return Math.max(Math.floor(map.getZoom()), MIN_CIRCLE_ZOOM);
+}
+
+/** Draw the circles of the counted stations (one too far from every street has none). */
+function drawCounted(circles, zoom) {
+  const counted = new Set(state.report.stations.map((s) => s.id));
+  circles.features = circles.features.filter((f) => counted.has(f.properties.point_id));
+  smap.drawCircles(circles);
+  smap.hideCircles(scenario.changedIds());
+  circlesZoom = zoom;
+}
+
+/** After zooming in past the circles' detail, ask for finer ones (the server caches them). */
+async function refineCircles() {
+  const zoom = viewZoom();
+  if (!state.report || circlesZoom === null || zoom <= circlesZoom) return;
+  const seq = loadSeq;
+  const mine = ++refineSeq;
+  try {
+    const circles = await getJSON(urls.circles, { ...query(state.params), zoom });
+    if (seq !== loadSeq || mine !== refineSeq) return;
+    drawCounted(circles, zoom);
+  } catch (err) {
+    console.warn('服务圈细化失败，保留当前服务圈', err);
+  }
+}
+map.on('zoomend', refineCircles);
 
 const tables = new CoverageTables(page, (id) => focusCell(id));
 const markers = new Markers(map, smap.groups, glyphs, {
@@ -115,6 +151,9 @@ function describe(report) {
     const names = report.off_network.map((s) => s.name).join('、');
     text += `；${report.off_network.length} 处离道路过远、未计入：${names}`;
   }
+  if (report.stations_outside_scope) {
+    text += `；另有您查看范围外的 ${report.stations_outside_scope} 处服务阵地计入覆盖（不显示）`;
+  }
   return text;
 }
 
@@ -125,10 +164,11 @@ async function load(params) {
   suggest.clear();
   if (state.params && state.params.subdistrict_id !== params.subdistrict_id) scenario.clear();
   const q = query(params);
+  const zoom = viewZoom();
   try {
     const [report, circles, gaps] = await Promise.all([
       getJSON(urls.coverage, q),
-      getJSON(urls.circles, q),
+      getJSON(urls.circles, { ...q, zoom }),
       getJSON(urls.gaps, q),
       baseReady,
     ]);
@@ -148,9 +188,7 @@ async function load(params) {
     );
     const offNetwork = new Set(report.off_network.map((s) => s.id));
     markers.drawStations(report.stations, details, others, offNetwork);
-    // only the counted stations' circles (a station too far from every street has none)
-    circles.features = circles.features.filter((f) => counted.has(f.properties.point_id));
-    smap.drawCircles(circles);
+    drawCounted(circles, zoom);
     smap.drawGaps(gaps, state.cellNames, state.buildings);
     updateExports(q);
     scenario.keepOnly(counted);
@@ -161,6 +199,7 @@ async function load(params) {
     page.dataset.ready = 'true';
     if (scenario.isEmpty()) show(null);
     else await change(null);
+    refineCircles(); // the first fit may have zoomed in while the circles were on their way
   } catch (err) {
     if (seq !== loadSeq) return;
     clearCoverage();

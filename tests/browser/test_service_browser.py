@@ -260,3 +260,49 @@ def test_admin_switches_subdistrict_and_sees_a_station_off_the_network(
     assert f"subdistrict_id={world.subdistricts['B']}" in export and "format=csv" in export
     assert driver.execute_script("return window.__alerts") == []
     assert severe_console_messages(driver) == []
+
+
+def test_field_worker_sees_only_the_circles_of_stations_in_scope(
+    login_as: LoginAs, live_server: str, street_grid: None, world: World
+) -> None:
+    driver = login_as("t_field")
+    driver.get_log("performance")  # forget the login's requests
+    driver.get(f"{live_server}/service")
+    WebDriverWait(driver, WAIT).until(
+        lambda _: page(driver).get_attribute("data-ready") == "true", "page not ready"
+    )
+    # A2's station counts for coverage but is outside the scope: not drawn, not listed
+    circles = driver.find_elements(By.CSS_SELECTOR, "path.service-circle")
+    assert [c.get_attribute("data-point-id") for c in circles] == [str(world.service_points["A1"])]
+    status = driver.find_element(By.CSS_SELECTOR, ".svc-status").text
+    assert "计入服务阵地 1 处" in status and "查看范围外的 1 处" in status
+    assert "甲二社区" not in driver.find_element(By.ID, "grid-map").text
+    # the circles were asked for simplified to the zoom in view (never coarser than 14); fitted
+    # to the worker's cell the map zoomed in, and finer circles were asked for at that zoom
+    view = int(
+        driver.execute_script(
+            "return window[document.getElementById('grid-map').dataset.mapVar].getZoom()"
+        )
+    )
+    assert view >= 15
+    zooms: list[int] = []
+
+    def asked_at_view(_: Any) -> bool:
+        for u in requests_sent(driver):
+            if "/api/coverage/circles?" in u:
+                zooms.append(int(u.split("zoom=")[1].split("&")[0]) if "zoom=" in u else -1)
+        return view in zooms
+
+    WebDriverWait(driver, WAIT).until(asked_at_view, "no circles asked for at the zoom in view")
+    assert min(zooms) >= 14
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.service-circle")) == 1
+    assert severe_console_messages(driver) == []
+
+
+def requests_sent(driver: Chrome) -> list[str]:
+    urls = []
+    for entry in driver.get_log("performance"):
+        message: Any = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls

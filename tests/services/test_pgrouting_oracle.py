@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from gridapp.core.geodemo.generated import generate_subdistrict
 from gridapp.core.geodemo.pipeline import build_subdistrict
 from gridapp.extensions import db
-from gridapp.models import Subdistrict
+from gridapp.models import Subdistrict, User
 from gridapp.services import service_coverage as sc
 from gridapp.services.geodata_io import write_geodata
 from gridapp.services.loading import load_geodata
@@ -40,7 +40,8 @@ def test_distances_equal_pgrouting_within_a_metre(
         load_geodata(demo_folder)
         sub = db.session.scalars(select(Subdistrict).where(Subdistrict.code == "110105021")).one()
         net = sc.network(sub.id)
-        stations = sc.stations(net, sub.id, [])
+        admin = db.session.scalars(select(User).where(User.username == "t_admin")).one()
+        stations = sc.stations(net, sub.id, [], admin)
         rng = np.random.default_rng(3)
         homes = np.flatnonzero(net.households > 0)
         edges_sql = (

@@ -1,10 +1,5 @@
-"""Service coverage through the API, on a small street grid laid over subdistrict A.
-
-Streets (added per test, rolled back): north–south at lon 116.400/.405/.410/.415/.420 and
-east–west at lat 39.900/.905/.910, edges between neighbouring crossings (~430 m and ~555 m).
-The world's buildings sit on the .405/.415 streets at lat 39.9025 and 39.9075; its service
-points at lat 39.909 on the same streets.
-"""
+"""Service coverage through the API, on a small street grid laid over subdistrict A
+(``tests/web/street_grid.py``)."""
 
 from __future__ import annotations
 
@@ -14,43 +9,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from geoalchemy2.shape import from_shape
-from shapely.geometry import LineString, shape
+from shapely.geometry import shape
 
-from gridapp.extensions import db
-from gridapp.models import StreetEdge
-from gridapp.services import service_coverage
+from tests.web import street_grid
 from tests.world import World
 
-LONS = [116.400, 116.405, 116.410, 116.415, 116.420]
-LATS = [39.900, 39.905, 39.910]
-M_PER_DEG_LAT = 110_574.0
-
-
-@pytest.fixture
-def streets(app: Flask, world: World, db_session: None) -> None:
-    service_coverage._cache.clear()
-    node = {(i, j): i * len(LONS) + j for i in range(len(LATS)) for j in range(len(LONS))}
-    with app.app_context():
-        for i, lat in enumerate(LATS):
-            for j, lon in enumerate(LONS):
-                for di, dj in ((0, 1), (1, 0)):
-                    if i + di < len(LATS) and j + dj < len(LONS):
-                        line = LineString([(lon, lat), (LONS[j + dj], LATS[i + di])])
-                        from gridapp.core.projection import LocalProjection
-
-                        metres = LocalProjection(116.41, 39.905).to_metric(line).length
-                        db.session.add(
-                            StreetEdge(
-                                subdistrict_id=world.subdistricts["A"],
-                                u=1000 + node[(i, j)],
-                                v=1000 + node[(i + di, j + dj)],
-                                kind="residential",
-                                length_m=metres,
-                                geom=from_shape(line, srid=4326),
-                            )
-                        )
-        db.session.commit()
+streets = street_grid.streets  # the fixture
 
 
 def _get(client: FlaskClient, url: str, status: int = 200) -> Any:

@@ -17,7 +17,7 @@ from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
 from gridapp.core.vocab import BUILDING_KIND_LABELS
 from gridapp.extensions import db
 from gridapp.models import Subdistrict
-from gridapp.services import scope
+from gridapp.services import scope, service_circles, service_planning
 from gridapp.services import service_coverage as sc
 from gridapp.web.common import binary_doc, doc_errors, json_body, query_args, table_download
 from gridapp.web.mapframe import build_map
@@ -61,13 +61,19 @@ def gaps(**args: Any) -> Response:
 
 @bp.get("/coverage/circles")
 @query_args(bp, s.CircleArgs)
-@bp.response(200, s.Collection)
+@bp.response(200, s.Circles)
 @doc_errors(bp, 400, 403, 404)
 def circles(**args: Any) -> Response:
-    """服务圈：沿步行路网可达的范围 (GeoJSON 多边形)"""
-    return jsonify(
-        sc.circles(current_user, args.get("subdistrict_id"), _params(args), args["point_id"])
+    """服务圈：沿步行路网可达的范围 (GeoJSON 多边形，按地图缩放级别简化；只含您可查看的服务阵地)"""
+    text = service_circles.circles_json(
+        current_user,
+        args.get("subdistrict_id"),
+        _params(args),
+        args["point_id"],
+        zoom=args.get("zoom"),
+        tolerance=args.get("tolerance"),
     )
+    return current_app.response_class(text, mimetype="application/json")
 
 
 @bp.post("/coverage/what-if")
@@ -76,12 +82,14 @@ def circles(**args: Any) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def what_if(body: dict[str, Any]) -> Response:
     """假设：增加、移动或撤除服务阵地（不保存），立即看覆盖变化"""
-    scenario = sc.Scenario(
+    scenario = service_planning.Scenario(
         add=[Point(p["lon"], p["lat"]) for p in body["add"]],
         move={p["id"]: Point(p["lon"], p["lat"]) for p in body["move"]},
         remove=list(body["remove"]),
     )
-    return jsonify(sc.what_if(current_user, body.get("subdistrict_id"), _params(body), scenario))
+    return jsonify(
+        service_planning.what_if(current_user, body.get("subdistrict_id"), _params(body), scenario)
+    )
 
 
 @bp.post("/coverage/suggest")
@@ -91,7 +99,7 @@ def what_if(body: dict[str, Any]) -> Response:
 def suggest(body: dict[str, Any]) -> Response:
     """建议新站点：覆盖最多未覆盖居民的 k 个位置（贪心 + 交换改进）"""
     return jsonify(
-        sc.suggest(
+        service_planning.suggest(
             current_user,
             body.get("subdistrict_id"),
             _params(body),

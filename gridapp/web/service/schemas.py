@@ -6,6 +6,12 @@ from marshmallow import fields, validate
 
 from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
 from gridapp.core.vocab import ServiceKind
+from gridapp.services.service_circles import (
+    DEFAULT_TOLERANCE_M,
+    MAX_TOLERANCE_M,
+    MAX_ZOOM,
+    MIN_ZOOM,
+)
 from gridapp.web.validation import Schema
 
 POSITIVE = validate.Range(min=1, max=2**31 - 1)
@@ -36,8 +42,19 @@ class Params(Schema):
 class CircleArgs(Params):
     point_id = fields.List(
         fields.Integer(validate=POSITIVE), load_default=list,
-        metadata={"description": "服务阵地编号（可重复；不填 = 所选类型的全部）"},
+        metadata={"description": "服务阵地编号（可重复；不填 = 所选类型中您可查看的全部）"},
     )  # fmt: skip
+    zoom = fields.Float(
+        validate=validate.Range(min=MIN_ZOOM, max=MAX_ZOOM),
+        metadata={
+            "description": "地图缩放级别：服务圈按该级别一个像素的大小简化（米），返回更小更快；"
+            f"不填且不给 tolerance 时按 {DEFAULT_TOLERANCE_M:g} 米简化"
+        },
+    )
+    tolerance = fields.Float(
+        validate=validate.Range(min=0, max=MAX_TOLERANCE_M),
+        metadata={"description": "简化容差（米，0 = 不简化）；给出时优先于 zoom"},
+    )
 
 
 class ExportArgs(Params):
@@ -146,13 +163,27 @@ class Report(Schema):
     summary = fields.Nested(Summary, required=True)
     communities = fields.List(fields.Nested(CommunityRow), required=True)
     cells = fields.List(fields.Nested(CellRow), required=True)
-    stations = fields.List(fields.Nested(StationOut), required=True)
-    off_network = fields.List(fields.Nested(StationOut), required=True)
+    stations = fields.List(
+        fields.Nested(StationOut), required=True,
+        metadata={"description": "计入覆盖、您可查看的服务阵地"},
+    )  # fmt: skip
+    off_network = fields.List(
+        fields.Nested(StationOut), required=True,
+        metadata={"description": "离道路过远、未计入的服务阵地（您可查看的）"},
+    )  # fmt: skip
+    stations_outside_scope = fields.Integer(
+        required=True,
+        metadata={"description": "计入覆盖但不在您查看范围内的服务阵地数（不列出）"},
+    )
 
 
 class Collection(Schema):
     type = fields.String(required=True)
     features = fields.List(fields.Dict(), required=True)
+
+
+class Circles(Collection):
+    tolerance_m = fields.Float(required=True, metadata={"description": "服务圈的简化容差（米）"})
 
 
 class WhatIf(Schema):
