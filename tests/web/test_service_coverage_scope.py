@@ -1,9 +1,10 @@
 """Service coverage answers list and draw only the stations a user may read at
 /api/service-points/<id>; stations outside the scope still count for coverage.
 
-In the test world (``tests/world.py``) the field worker's scope is cell A1N (so community
-A1: its service point A1 is readable, A2's is not); the grid manager's is community A1;
-the coordinator's subdistrict A holds both. Streets: ``tests/web/street_grid.py``. From
+Service points are public inside the user's subdistricts (docs/SCOPE.md): in the test world
+(``tests/world.py``) the field worker's scope is cell A1N, the grid manager's community A1,
+the coordinator's subdistrict A — all three read A1's and A2's stations, none reads B1's
+(subdistrict B). Streets: ``tests/web/street_grid.py``. From
 station A2 (lon 116.415, lat 39.909) the walk to the home of A1N (116.405, 39.9075) is
 ~1,241 m (north to lat .910, west, south), so 20 minutes at 4 km/h (1,333 m) reach it and
 15 minutes (1,000 m) do not.
@@ -43,8 +44,8 @@ def _readable(client: FlaskClient, world: World) -> set[int]:
 
 @pytest.mark.parametrize(
     ("username", "expected"),
-    [("t_admin", {"A1", "A2"}), ("t_coordinator", {"A1", "A2"}), ("t_manager", {"A1"}),
-     ("t_field", {"A1"})],
+    [("t_admin", {"A1", "A2"}), ("t_coordinator", {"A1", "A2"}), ("t_manager", {"A1", "A2"}),
+     ("t_field", {"A1", "A2"})],
 )  # fmt: skip
 def test_circles_and_report_list_exactly_the_readable_stations(
     app: Flask, world: World, streets: None, username: str, expected: set[str]
@@ -60,6 +61,7 @@ def test_circles_and_report_list_exactly_the_readable_stations(
     assert drawn == listed == want
     assert want <= readable  # the same rule as /api/service-points/<id>
     assert readable & {world.service_points["A1"], world.service_points["A2"]} == want
+    assert (world.service_points["B1"] in readable) == (username == "t_admin")
     assert report["stations_outside_scope"] == 2 - len(want)
     names = {f["properties"]["name"] for f in circles["features"]}
     assert names == {s["name"] for s in report["stations"]}
@@ -68,12 +70,12 @@ def test_circles_and_report_list_exactly_the_readable_stations(
 def test_field_staff_cannot_ask_for_a_circle_outside_their_scope(
     as_field: FlaskClient, world: World, streets: None
 ) -> None:
-    a1, a2 = world.service_points["A1"], world.service_points["A2"]
-    assert as_field.get(f"/api/service-points/{a2}").status_code == 403
-    refused = _get(as_field, f"/api/coverage/circles?point_id={a2}", status=403)
-    assert str(a2) in refused["message"] and "无权" in refused["message"]
+    a1, b1 = world.service_points["A1"], world.service_points["B1"]
+    assert as_field.get(f"/api/service-points/{b1}").status_code == 403
+    # the circles are asked for in the user's subdistrict, which holds no point b1
+    refused = _get(as_field, f"/api/coverage/circles?point_id={b1}", status=404)
     assert "features" not in refused
-    _get(as_field, f"/api/coverage/circles?point_id={a1}&point_id={a2}", status=403)
+    _get(as_field, f"/api/coverage/circles?point_id={a1}&point_id={b1}", status=404)
     [own] = _get(as_field, f"/api/coverage/circles?point_id={a1}")["features"]
     assert own["properties"]["point_id"] == a1
     _get(as_field, "/api/coverage/circles?point_id=999999", status=404)
@@ -95,21 +97,23 @@ def test_a_station_outside_the_scope_still_covers_the_users_homes(
     [gap] = after["gaps_after"]["features"]
     assert gap["properties"]["building_id"] == world.buildings["A1N"]
     report = _get(as_field, "/api/coverage/service?minutes=20")
-    assert [s["id"] for s in report["stations"]] == [world.service_points["A1"]]
-    assert report["stations_outside_scope"] == 1
+    assert {s["id"] for s in report["stations"]} == {
+        world.service_points["A1"],
+        world.service_points["A2"],
+    }
+    assert report["stations_outside_scope"] == 0
 
 
 def test_what_if_cannot_move_or_remove_a_station_outside_the_scope(
     as_field: FlaskClient, world: World, streets: None
 ) -> None:
-    a2 = world.service_points["A2"]
+    b1 = world.service_points["B1"]  # another subdistrict's station
     for body in (
-        {"move": [{"id": a2, "lon": 116.415, "lat": 39.909}]},  # would answer with its circle
-        {"remove": [a2]},  # would tell how much it covers
+        {"move": [{"id": b1, "lon": 116.415, "lat": 39.909}]},  # would answer with its circle
+        {"remove": [b1]},  # would tell how much it covers
     ):
         response = as_field.post("/api/coverage/what-if", json=body)
-        assert response.status_code == 403, response.json
-        assert str(a2) in response.json["message"]
+        assert response.status_code in (403, 404), response.json
         assert "circles" not in response.json and "cells" not in response.json
     add = {"add": [{"lon": 116.405, "lat": 39.901}]}
     response = as_field.post("/api/coverage/what-if", json=add)
