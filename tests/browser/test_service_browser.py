@@ -262,7 +262,7 @@ def test_admin_switches_subdistrict_and_sees_a_station_off_the_network(
     assert severe_console_messages(driver) == []
 
 
-def test_field_worker_sees_only_the_circles_of_stations_in_scope(
+def test_field_worker_sees_the_circles_of_their_subdistricts_stations(
     login_as: LoginAs, live_server: str, street_grid: None, world: World
 ) -> None:
     driver = login_as("t_field")
@@ -271,11 +271,13 @@ def test_field_worker_sees_only_the_circles_of_stations_in_scope(
     WebDriverWait(driver, WAIT).until(
         lambda _: page(driver).get_attribute("data-ready") == "true", "page not ready"
     )
-    # A2's station counts for coverage but is outside the scope: not drawn, not listed
+    # service points are public inside the subdistrict: A2's station (another community)
+    # is drawn too, subdistrict B's is not
     circles = driver.find_elements(By.CSS_SELECTOR, "path.service-circle")
-    assert [c.get_attribute("data-point-id") for c in circles] == [str(world.service_points["A1"])]
+    drawn = sorted(c.get_attribute("data-point-id") or "" for c in circles)
+    assert drawn == sorted(str(world.service_points[k]) for k in ("A1", "A2"))
     status = driver.find_element(By.CSS_SELECTOR, ".svc-status").text
-    assert "计入服务阵地 1 处" in status and "查看范围外的 1 处" in status
+    assert "计入服务阵地 2 处" in status and "查看范围外" not in status
     assert "甲二社区" not in driver.find_element(By.ID, "grid-map").text
     # the circles were asked for simplified to the zoom in view (never coarser than 14); fitted
     # to the worker's cell the map zoomed in, and finer circles were asked for at that zoom
@@ -295,7 +297,7 @@ def test_field_worker_sees_only_the_circles_of_stations_in_scope(
 
     WebDriverWait(driver, WAIT).until(asked_at_view, "no circles asked for at the zoom in view")
     assert min(zooms) >= 14
-    assert len(driver.find_elements(By.CSS_SELECTOR, "path.service-circle")) == 1
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.service-circle")) == 2
     assert severe_console_messages(driver) == []
 
 
