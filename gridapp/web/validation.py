@@ -76,6 +76,8 @@ FIELD_LABELS = {
     "candidates": "候选位置",
     "building_kinds": "候选建筑类型",
     "max_candidates": "候选位置上限",
+    "zoom": "地图缩放级别",
+    "tolerance": "简化容差（米）",
     # partition proposal
     "min_households": "每个网格最少户数",
     "max_households": "每个网格最多户数",
