@@ -97,7 +97,7 @@ def register(app: Flask) -> None:
     )
     def demo_users(password: str, subdistrict: str) -> None:
         """Create or reset one demo user per role and print the logins."""
-        from gridapp.services.users import ensure_demo_users
+        from gridapp.services.auth import ensure_demo_users
 
         for line in ensure_demo_users(password, subdistrict):
             click.echo(line)

@@ -100,7 +100,7 @@ def _page_error(err: HTTPException, status: int, message: str) -> Response | tup
     refusal gets a Chinese page (a server error a bare one: the layout may be what failed)."""
     if status == 413:
         flash(message, "error")
-        return redirect(request.referrer or url_for("maps.index"))
+        return redirect(request.referrer or url_for("map.index"))
     if status >= 500:
         return f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><p>{message}</p>', status
     page = render_template("error.html", message=message)
@@ -117,7 +117,7 @@ def register_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify(domain_error_body(err)), err.status
         flash(err.message, "error")
-        return redirect(request.referrer or url_for("maps.index"))
+        return redirect(request.referrer or url_for("map.index"))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> tuple[Response, int] | tuple[str, int] | Response:

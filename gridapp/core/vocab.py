@@ -48,6 +48,27 @@ SERVICE_KIND_LABELS = {
     ServiceKind.LOVE_POST: "爱心驿站",
     ServiceKind.DEPUTIES_OFFICE: "党代表工作室",
 }
+# One short glyph per kind of service point, drawn inside its round map icon (no icon font).
+SERVICE_KIND_GLYPHS = {
+    ServiceKind.PARTY_SERVICE_CENTRE: "党",
+    ServiceKind.CONVENIENCE_STATION: "便",
+    ServiceKind.VOLUNTEER_STATION: "志",
+    ServiceKind.PUBLIC_ORDER_STATION: "综",
+    ServiceKind.ACTIVITY_ROOM: "活",
+    ServiceKind.TOWER_SERVICE_STATION: "楼",
+    ServiceKind.MEMBER_SERVICE_POINT: "员",
+    ServiceKind.LOVE_POST: "爱",
+    ServiceKind.DEPUTIES_OFFICE: "代",
+}
+
+
+def service_kind_legend() -> list[dict[str, str]]:
+    """Kinds of service point with their Chinese label and glyph, for a map's legend (the
+    pages draw them with the CSS class ``sp-<kind>``)."""
+    return [
+        {"kind": kind.value, "label": SERVICE_KIND_LABELS[kind], "glyph": glyph}
+        for kind, glyph in SERVICE_KIND_GLYPHS.items()
+    ]
 
 
 class OrgLevel(StrEnum):
@@ -133,6 +154,8 @@ BUILDING_KIND_LABELS = {
     "other": "其他",
 }
 BUILDING_KINDS = tuple(BUILDING_KIND_LABELS)
+# Kinds of building a new service site may be suggested in (15分钟服务圈 siting).
+SITE_BUILDING_KINDS = ("public", "school", "commercial", "office", "residential", "lowrise")
 
 # Street classes (道路), from the most to the least important.
 STREET_KIND_LABELS = {
@@ -157,7 +180,8 @@ POI_KINDS = ("community_centre", "school", "hospital", "office", "shop", "park",
 UNIT_KINDS = ("company", "school", "hospital", "agency", "social_org", "other")
 
 # What a cell is assigned: its party organisation, a service team, a grid worker (网格员).
-ASSIGNMENT_KINDS = ("party_org", "team", "worker")
+ASSIGNMENT_LABELS = {"party_org": "党组织", "team": "服务队", "worker": "网格员"}
+ASSIGNMENT_KINDS = tuple(ASSIGNMENT_LABELS)
 
 # What a recorded change did to the cells (history, 变更记录).
 CHANGE_OPS = ("reshape", "split", "merge", "create", "delete", "revert", "attributes", "proposal")

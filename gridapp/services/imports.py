@@ -142,6 +142,17 @@ def authorize_import(user: User, subdistrict_id: int | None) -> None:
             raise Forbidden("该街道不在您的管辖范围内")
 
 
+def only_subdistrict(user: User) -> int:
+    """The subdistrict an import goes into when the request names none: the user's only
+    one (400 when there are several)."""
+    subs = list(db.session.scalars(scope.visible_subdistrict_ids(user).distinct()))
+    scoped = [sc.subdistrict_id for sc in user.scopes if isinstance(sc, UserScope)]
+    candidates = [x for x in scoped if x is not None] or subs
+    if len(candidates) != 1:
+        raise BadRequest("请用 subdistrict_id 指定导入到哪个街道")
+    return candidates[0]
+
+
 def import_file(
     user: User, kind: str, filename: str, data: bytes, subdistrict_id: int, dry_run: bool
 ) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Pieces the blueprints share: OpenAPI error docs, argument parsing, GeoJSON input, the
-permission check that runs before a write's body is validated."""
+"""Pieces the journeys' blueprints share: OpenAPI error docs, argument parsing, GeoJSON
+input, the permission check that runs before a write's body is validated, table downloads,
+and the URLs a page hands to its scripts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
-from flask import Request, current_app, request
+from flask import Request, current_app, request, url_for
 from flask import Response as FlaskResponse
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -225,3 +226,27 @@ def table_download(rows: list[list[Any]], fmt: str, title: str, filename: str) -
 
     data = to_xlsx(rows, title) if fmt == "xlsx" else to_csv(rows)
     return download(data, FILE_TYPES[fmt], f"{filename}.{fmt}")
+
+
+# --- URLs for a page's scripts -----------------------------------------------------------
+
+# The base data every map page reads (the ``map`` journey's API), by the key the scripts use.
+BASE_DATA = {
+    "me": "map_api.Me",
+    "communities": "map_api.Communities",
+    "cells": "map_api.Cells",
+    "buildings": "map_api.Buildings",
+    "streets": "map_api.Streets",
+    "service_points": "map_api.ServicePoints",
+}
+
+
+def base_data_urls(*keys: str) -> dict[str, str]:
+    """URLs of the base-data routes named by ``keys`` (all of them when none is named)."""
+    return {key: url_for(BASE_DATA[key]) for key in keys or BASE_DATA}
+
+
+def url_template(endpoint: str, **ids: Any) -> str:
+    """A route's URL with ``{id}`` in place of its id (filled in by the page's JavaScript);
+    ``ids`` names the route's id argument with the value 1."""
+    return url_for(endpoint, **ids).replace("/1/", "/{id}/", 1)

@@ -1,5 +1,5 @@
-"""The map frame shared by the map page and the editor: a folium/Leaflet map rendered into
-our own templates, with panes and one empty layer group per layer.
+"""The map frame shared by every page with a map: a folium/Leaflet map rendered into our
+own templates, with panes and one empty layer group per layer.
 
 The server renders only the frame: the Leaflet map, its panes, one empty layer group per
 layer and the layer control (folium). The browser fills the groups from the JSON API.
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import folium
 from branca.element import Element, Figure
+from flask import current_app, url_for
 from markupsafe import Markup
 
 # Layer keys used by the JavaScript, with their Chinese names in the layer control.
@@ -88,6 +89,16 @@ def build_map(
         groups[key] = folium.FeatureGroup(name=label, overlay=True, show=True).add_to(m).get_name()
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     return _render_parts(m, groups)
+
+
+def page_map(overlays: tuple[tuple[str, str], ...] = OVERLAYS) -> MapParts:
+    """The map frame of the page being rendered, with the app's base-map settings."""
+    return build_map(
+        lambda path: url_for("static", filename=path),
+        tile_url=str(current_app.config.get("TILE_URL") or ""),
+        tile_attribution=str(current_app.config.get("TILE_ATTRIBUTION") or ""),
+        overlays=overlays,
+    )
 
 
 def _render_parts(m: folium.Map, groups: dict[str, str]) -> MapParts:

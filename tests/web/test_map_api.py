@@ -19,7 +19,7 @@ from sqlalchemy import select
 from gridapp.errors import HTTP_MESSAGES
 from gridapp.extensions import db
 from gridapp.models import StreetEdge
-from gridapp.web.api import schemas
+from gridapp.web.map import schemas
 from tests.conftest import login
 from tests.world import World
 

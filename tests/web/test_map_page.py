@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 from flask.testing import FlaskClient
 
 from gridapp import ROOT
-from gridapp.web.maps import build_map
+from gridapp.web.mapframe import build_map
 
 LAYER_NAMES = ["社区", "网格", "建筑", "道路", "服务阵地"]
 

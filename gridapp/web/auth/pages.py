@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
@@ -11,8 +18,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from gridapp.errors import HTTP_MESSAGES, wants_json
-from gridapp.extensions import db
-from gridapp.models import User
+from gridapp.services import auth
 
 bp = Blueprint("auth", __name__)
 
@@ -37,11 +43,8 @@ def init_login(manager: LoginManager) -> None:
     manager.login_message_category = "info"
 
     @manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(user_id: str) -> UserMixin | None:
+        return auth.load_user(user_id)
 
     @manager.unauthorized_handler
     def unauthorized() -> Response | tuple[Response, int]:
@@ -68,24 +71,24 @@ def csrf_failed(err: CSRFError) -> Response | tuple[Response, int]:
     if wants_json():
         return jsonify({"code": 400, "status": "Bad Request", "message": message}), 400
     flash(message, "error")
-    return redirect(url_for("auth.login" if request.endpoint == "auth.login" else "maps.index"))
+    return redirect(url_for("auth.login" if request.endpoint == "auth.login" else "map.index"))
 
 
 def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("maps.index")
+    return url_for("map.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("maps.index"))
+        return redirect(url_for("map.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.query(User).filter_by(username=form.username.data).one_or_none()
-        if user is not None and user.active and user.check_password(form.password.data or ""):
+        user = auth.authenticate(form.username.data, form.password.data or "")
+        if user is not None:
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         flash("用户名或密码错误", "error")

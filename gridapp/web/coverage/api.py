@@ -1,31 +1,22 @@
-"""15-minute service circles and work coverage: JSON API (and the coordinator page)."""
+"""15-minute service circles and work coverage (工作覆盖): the JSON API of the /service page."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint as PageBlueprint
 from flask import Response as FlaskResponse
-from flask import current_app, jsonify, render_template, url_for
+from flask import current_app, jsonify
 from flask_login import current_user
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from shapely.geometry import Point
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
-from gridapp.core.vocab import BUILDING_KIND_LABELS
-from gridapp.extensions import db
-from gridapp.models import Subdistrict
-from gridapp.services import scope, service_circles, service_planning
+from gridapp.services import service_circles, service_planning
 from gridapp.services import service_coverage as sc
 from gridapp.web.common import binary_doc, doc_errors, json_body, query_args, table_download
-from gridapp.web.mapframe import build_map
-from gridapp.web.maps import service_kinds
-from gridapp.web.service import schemas as s
+from gridapp.web.coverage import schemas as s
 
-bp = Blueprint("service", __name__, url_prefix="/api", description="15分钟服务圈与工作覆盖")
-pages = PageBlueprint("service_pages", __name__)
+bp = Blueprint("coverage_api", __name__, url_prefix="/api", description="15分钟服务圈与工作覆盖")
 EXPORT_HEADER = ["社区", "网格编码", "网格名称", "户数", "覆盖户数", "户数覆盖率", "人口",
                  "覆盖人口", "人口覆盖率", "未覆盖楼栋"]  # fmt: skip
 
@@ -127,68 +118,3 @@ def export(**args: Any) -> FlaskResponse:
              c["uncovered_buildings"]]
         )  # fmt: skip
     return table_download(rows, args["format"], "工作覆盖", "service-coverage")
-
-
-# The coordinator page: layer groups of its map (key, name in the layer control), bottom
-# to top as listed; the API routes its scripts read; the building kinds a new site may use.
-PAGE_OVERLAYS = (
-    ("streets", "道路"),
-    ("cells", "网格覆盖率"),
-    ("buildings", "建筑"),
-    ("communities", "社区"),
-    ("circles", "服务圈"),
-    ("gaps", "盲点（未覆盖住宅）"),
-    ("stations", "服务阵地"),
-    ("scenario", "假设站点"),
-    ("suggestions", "建议新站点"),
-)
-PAGE_API = {
-    "me": "api.Me",
-    "communities": "api.Communities",
-    "cells": "api.Cells",
-    "buildings": "api.Buildings",
-    "streets": "api.Streets",
-    "service_points": "api.ServicePoints",
-    "coverage": "service.coverage",
-    "gaps": "service.gaps",
-    "circles": "service.circles",
-    "what_if": "service.what_if",
-    "suggest": "service.suggest",
-    "export": "service.export",
-    "organisation": "organisations.organisation_coverage",
-}
-SITE_BUILDING_KINDS = ("public", "school", "commercial", "office", "residential", "lowrise")
-
-
-def _visible_subdistricts() -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(Subdistrict.id, Subdistrict.name, Subdistrict.code)
-        .where(Subdistrict.id.in_(scope.visible_subdistrict_ids(current_user)))
-        .order_by(Subdistrict.code)
-    ).all()
-    return [{"id": i, "name": name, "code": code} for i, name, code in rows]
-
-
-@pages.get("/service")
-def page() -> str:
-    """15分钟服务圈: circles, coverage per cell and community next to the organisation
-    coverage, gaps, what-if stations and suggested sites; every figure comes from the API."""
-    parts = build_map(
-        lambda path: url_for("static", filename=path),
-        tile_url=str(current_app.config.get("TILE_URL") or ""),
-        tile_attribution=str(current_app.config.get("TILE_ATTRIBUTION") or ""),
-        overlays=PAGE_OVERLAYS,
-    )
-    return render_template(
-        "service/index.html",
-        map_parts=parts,
-        api_urls={key: url_for(endpoint) for key, endpoint in PAGE_API.items()},
-        service_kinds=service_kinds(),
-        subdistricts=_visible_subdistricts(),
-        building_kinds=[{"kind": k, "label": BUILDING_KIND_LABELS[k]} for k in SITE_BUILDING_KINDS],
-        limits={"minutes": [MIN_MINUTES, MAX_MINUTES], "speed": [MIN_SPEED, MAX_SPEED]},
-    )
-
-
-def register(api: Api) -> None:
-    api.register_blueprint(bp)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import jsonify, request
 from flask_login import current_user
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
 from gridapp.services import edit_ops, editing
@@ -23,7 +23,7 @@ from gridapp.web.common import (
 )
 from gridapp.web.editing import schemas as s
 
-bp = Blueprint("editing", __name__, url_prefix="/api", description="网格边界编辑")
+bp = Blueprint("editing_api", __name__, url_prefix="/api", description="网格边界编辑")
 
 WRITE_ERRORS = (400, 403, 404, 409, 422)
 
@@ -48,18 +48,18 @@ def _change_targets(user: Any, t: Target) -> None:
 check_writes_first(
     bp,
     {
-        "editing.save_change": _change_targets,
-        "editing.split_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
-        "editing.merge_cells": lambda user, t: editing.editable_cells(
+        "editing_api.save_change": _change_targets,
+        "editing_api.split_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
+        "editing_api.merge_cells": lambda user, t: editing.editable_cells(
             user, t.numbers("cells", "id")
         ),
-        "editing.draw_cell": lambda user, t: (
+        "editing_api.draw_cell": lambda user, t: (
             None
             if (community_id := t.number("community_id")) is None
             else editing.editable_community(user, community_id, whole=True)
         ),
-        "editing.rename_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
-        "editing.revert_change": lambda user, t: edit_ops.revertible_change(
+        "editing_api.rename_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
+        "editing_api.revert_change": lambda user, t: edit_ops.revertible_change(
             user, t.path["change_id"]
         ),
     },
@@ -186,7 +186,3 @@ def revert_change(body: dict[str, Any], change_id: int) -> Response:
 def cell_history(cell_id: int) -> Response:
     """网格的修改记录（谁、何时、改了什么、面积变化）"""
     return jsonify({"entries": edit_ops.history(current_user, cell_id)})
-
-
-def register(api: Api) -> None:
-    api.register_blueprint(bp)

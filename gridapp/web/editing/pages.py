@@ -2,20 +2,20 @@
 
 The server renders the map frame (``gridapp.web.mapframe``), the side panel and the API
 routes the page talks to; everything else happens in the browser (static/js/editor.js),
-which reads and writes cells only through the JSON API of ``gridapp.web.editing``.
+which reads and writes cells only through the JSON API (``gridapp.web.editing.api``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from gridapp.services.editing import require_editor
-from gridapp.web.mapframe import build_map
+from gridapp.web.mapframe import page_map
 
-bp = Blueprint("editor", __name__)
+bp = Blueprint("editing", __name__)
 
 # Layers the editor shows under the cells (the cells have their own editable group).
 OVERLAYS: tuple[tuple[str, str], ...] = (
@@ -27,19 +27,19 @@ OVERLAYS: tuple[tuple[str, str], ...] = (
 ID_PLACEHOLDER = 2147483647
 # API routes the page uses, by the key the JavaScript uses: (endpoint, takes an id).
 API_ENDPOINTS: dict[str, tuple[str, str | None]] = {
-    "me": ("api.Me", None),
-    "communities": ("api.Communities", None),
-    "cells": ("api.Cells", None),
-    "cell": ("api.CellItem", "cell_id"),
-    "buildings": ("api.Buildings", None),
-    "streets": ("api.Streets", None),
-    "save": ("editing.save_change", None),
-    "split": ("editing.split_cell", "cell_id"),
-    "merge": ("editing.merge_cells", None),
-    "draw": ("editing.draw_cell", None),
-    "rename": ("editing.rename_cell", "cell_id"),
-    "history": ("editing.cell_history", "cell_id"),
-    "revert": ("editing.revert_change", "change_id"),
+    "me": ("map_api.Me", None),
+    "communities": ("map_api.Communities", None),
+    "cells": ("map_api.Cells", None),
+    "cell": ("map_api.CellItem", "cell_id"),
+    "buildings": ("map_api.Buildings", None),
+    "streets": ("map_api.Streets", None),
+    "save": ("editing_api.save_change", None),
+    "split": ("editing_api.split_cell", "cell_id"),
+    "merge": ("editing_api.merge_cells", None),
+    "draw": ("editing_api.draw_cell", None),
+    "rename": ("editing_api.rename_cell", "cell_id"),
+    "history": ("editing_api.cell_history", "cell_id"),
+    "revert": ("editing_api.revert_change", "change_id"),
 }
 
 
@@ -55,15 +55,9 @@ def api_urls() -> dict[str, str]:
 @bp.get("/edit")
 def index() -> str:
     require_editor(current_user)
-    parts = build_map(
-        lambda path: url_for("static", filename=path),
-        tile_url=str(current_app.config.get("TILE_URL") or ""),
-        tile_attribution=str(current_app.config.get("TILE_ATTRIBUTION") or ""),
-        overlays=OVERLAYS,
-    )
     return render_template(
-        "editor/index.html",
-        map_parts=parts,
+        "editing/index.html",
+        map_parts=page_map(OVERLAYS),
         api_urls=api_urls(),
         id_placeholder=ID_PLACEHOLDER,
     )

@@ -1,4 +1,5 @@
-"""JSON API (GeoJSON FeatureCollections), documented at /api/openapi.json by flask-smorest."""
+"""The base-data API of the map (GeoJSON FeatureCollections): the user and their extent,
+communities, cells, service points, buildings and streets they may see."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ from typing import Any
 from flask import jsonify
 from flask.views import MethodView
 from flask_login import current_user
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
 from gridapp.core.vocab import ROLE_LABELS, Role
-from gridapp.extensions import csrf, db
+from gridapp.extensions import db
 from gridapp.services import features
-from gridapp.web.api import schemas as s
 from gridapp.web.common import ID, doc_errors, query_args
+from gridapp.web.map import schemas as s
 from gridapp.web.validation import Schema
 
-bp = Blueprint("api", __name__, url_prefix="/api", description="网格 GIS 数据接口")
+bp = Blueprint("map_api", __name__, url_prefix="/api", description="网格 GIS 数据接口")
 
 
 def _doc_errors(*extra: int) -> Any:
@@ -130,11 +131,3 @@ class Streets(MethodView):
         """步行路网 (GeoJSON FeatureCollection)"""
         box = features.BBox.parse(bbox)
         return _json(features.streets(db.session, current_user, box))
-
-
-def register(api: Api) -> None:
-    csrf.exempt(bp)  # read-only for now; write routes will check the X-CSRFToken header
-    # Document only the statuses a route really answers with: no catch-all "default" response,
-    # so a response with an undocumented status fails the schema conformance test.
-    api.DEFAULT_ERROR_RESPONSE_NAME = None
-    api.register_blueprint(bp)

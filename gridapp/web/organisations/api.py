@@ -8,12 +8,11 @@ from typing import Any
 from flask import Response as FlaskResponse
 from flask import jsonify
 from flask_login import current_user
-from flask_smorest import Api, Blueprint
+from flask_smorest import Blueprint
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from gridapp.core.errors import BadRequest
-from gridapp.models import UserScope
 from gridapp.services import assignments, imports, members, org_coverage, organisations
 from gridapp.web.common import (
     ID,
@@ -30,35 +29,39 @@ from gridapp.web.common import (
 )
 from gridapp.web.organisations import schemas as s
 
-bp = Blueprint("organisations", __name__, url_prefix="/api", description="党组织、服务队与组织覆盖")
+bp = Blueprint(
+    "organisations_api", __name__, url_prefix="/api", description="党组织、服务队与组织覆盖"
+)
 
 IMPORT_KINDS = "any(members, teams, assignments)"
 
 # Each write's permission check, run before its body is validated (see check_writes_first).
 WRITE_CHECKS: dict[str, WriteCheck] = {
-    "organisations.create_org": lambda user, t: organisations.authorize_create(
+    "organisations_api.create_org": lambda user, t: organisations.authorize_create(
         user, t.number("parent_id"), t.number("community_id")
     ),
-    "organisations.rename_org": lambda user, t: organisations.writable_org(user, t.path["org_id"]),
-    "organisations.move_org": lambda user, t: organisations.authorize_move(
-        user, t.path["org_id"], t.number("parent_id")
-    ),
-    "organisations.dissolve_org": lambda user, t: organisations.writable_org(
+    "organisations_api.rename_org": lambda user, t: organisations.writable_org(
         user, t.path["org_id"]
     ),
-    "organisations.assign": lambda user, t: assignments.authorize_assign(
+    "organisations_api.move_org": lambda user, t: organisations.authorize_move(
+        user, t.path["org_id"], t.number("parent_id")
+    ),
+    "organisations_api.dissolve_org": lambda user, t: organisations.writable_org(
+        user, t.path["org_id"]
+    ),
+    "organisations_api.assign": lambda user, t: assignments.authorize_assign(
         user, t.path["cell_id"], t.body.get("kind"), t.number("target_id")
     ),
-    "organisations.end_assignment": lambda user, t: assignments.writable_assignment(
+    "organisations_api.end_assignment": lambda user, t: assignments.writable_assignment(
         user, t.path["assignment_id"]
     ),
-    "organisations.register_member": lambda user, t: members.authorize_register(
+    "organisations_api.register_member": lambda user, t: members.authorize_register(
         user, t.path["cell_id"], t.number("member_id"), t.number("team_id")
     ),
-    "organisations.responsibility_area": lambda user, t: members.writable_member(
+    "organisations_api.responsibility_area": lambda user, t: members.writable_member(
         user, t.path["member_id"]
     ),
-    "organisations.import_file": lambda user, t: imports.authorize_import(
+    "organisations_api.import_file": lambda user, t: imports.authorize_import(
         user, t.number("subdistrict_id")
     ),
 }
@@ -252,21 +255,8 @@ def import_file(
 ) -> Response:
     """批量导入党员、服务队或网格分配（有任何一行出错则全部不导入，并逐行说明原因）"""
     upload = files["file"]
-    sub = subdistrict_id or _only_subdistrict()
+    sub = subdistrict_id or imports.only_subdistrict(current_user)
     result = imports.import_file(
         current_user, kind, upload.filename or "", upload.read(), sub, dry_run
     )
     return jsonify(result)
-
-
-def _only_subdistrict() -> int:
-    subs = organisations.visible_subdistricts(current_user)
-    scoped = [sc.subdistrict_id for sc in current_user.scopes if isinstance(sc, UserScope)]
-    candidates = [x for x in scoped if x is not None] or subs
-    if len(candidates) != 1:
-        raise BadRequest("请用 subdistrict_id 指定导入到哪个街道")
-    return candidates[0]
-
-
-def register(api: Api) -> None:
-    api.register_blueprint(bp)
