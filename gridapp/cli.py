@@ -38,7 +38,7 @@ def register(app: Flask) -> None:
         """Generate the Chinese-style demo subdistrict into geodata/."""
         from gridapp.core.geodemo.generated import generate_subdistrict
         from gridapp.core.geodemo.pipeline import build_subdistrict
-        from gridapp.services.geodata_io import write_geodata
+        from gridapp.services.geodata.folders import write_geodata
 
         click.echo(f"生成示范街道 (seed={seed}) …")
         result = build_subdistrict(generate_subdistrict(seed), progress=click.echo)
@@ -63,8 +63,8 @@ def register(app: Flask) -> None:
         """Build a subdistrict from an OSM .osm.pbf extract, write it to geodata/ and load it."""
         from gridapp.core.geodemo.osm import read_osm
         from gridapp.core.geodemo.pipeline import build_subdistrict
-        from gridapp.services.geodata_io import write_geodata
-        from gridapp.services.loading import load_geodata
+        from gridapp.services.geodata.folders import write_geodata
+        from gridapp.services.geodata.loading import load_geodata
 
         click.echo(f"读取 OSM 数据 {pbf} …")
         raw = read_osm(
@@ -83,7 +83,7 @@ def register(app: Flask) -> None:
     @click.argument("path", type=click.Path(path_type=Path), default=ROOT / "geodata" / "demo")
     def load_demo(path: Path) -> None:
         """Load a geodata folder (written by generate-demo or import-osm) into the database."""
-        from gridapp.services.loading import load_geodata
+        from gridapp.services.geodata.loading import load_geodata
 
         click.echo(load_geodata(path, progress=click.echo))
 
@@ -109,7 +109,7 @@ def register(app: Flask) -> None:
         """List overlaps, gaps, slivers, cut buildings, cells outside their community and
         invalid geometries; exit 1 if there is any problem (default: every subdistrict)."""
         from gridapp.core.errors import NotFound
-        from gridapp.services.quality import reports_by_code
+        from gridapp.services.quality.check import reports_by_code
 
         try:
             reports = reports_by_code(subdistrict_code, community_code)

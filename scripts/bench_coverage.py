@@ -9,7 +9,7 @@ test database), loads into it
   some diagonals, 8 % of the streets removed and two "railway" barriers crossed only every
   ~1 km; 100,000 buildings beside the streets, 500 service points, 256 grid cells;
 
-and times, through the real service code (``gridapp.services.service_coverage``) from a warm
+and times, through the real service code (``gridapp.services.coverage``) from a warm
 graph cache, in one run:
 
 1. full coverage recompute (``compute``: scope, cache key, stations, snapping, one
@@ -132,8 +132,8 @@ def load_demo() -> int:
     from gridapp.core.geodemo.pipeline import build_subdistrict
     from gridapp.extensions import db
     from gridapp.models import Subdistrict
-    from gridapp.services.geodata_io import write_geodata
-    from gridapp.services.loading import load_geodata
+    from gridapp.services.geodata.folders import write_geodata
+    from gridapp.services.geodata.loading import load_geodata
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_geodata(build_subdistrict(generate_subdistrict()), Path(tmp) / "demo")
@@ -375,7 +375,7 @@ class Context:
 
 def measure_recompute(ctx: Context, reps: int, warmup: int) -> dict[str, Any]:
     """``compute`` (service) and the core recompute against the bare Dijkstra, alternating."""
-    from gridapp.services import service_coverage as sc
+    from gridapp.services.coverage import report as sc
 
     g = ctx.net.graph
     params = sc.Params(minutes=15, speed_kmh=4.0)
@@ -478,7 +478,7 @@ def measure_after_edit(ctx: Context, runs: int) -> dict[str, Any]:
     """``compute`` right after a boundary edit: a building moves to another cell and both
     cells' versions go up (what ``apply_change`` writes), committed; then moved back."""
     from gridapp.extensions import db
-    from gridapp.services import service_coverage as sc
+    from gridapp.services.coverage import report as sc
 
     params = sc.Params(minutes=15, speed_kmh=4.0)
     row = db.session.execute(
@@ -519,8 +519,8 @@ def measure_circles(ctx: Context, rounds: int, sample: int | None) -> dict[str, 
     before each), and the core part (joining the point, the limited Dijkstra,
     ``service_circle``)."""
     from gridapp.core.coverage import service_circle
-    from gridapp.services import service_circles
-    from gridapp.services import service_coverage as sc
+    from gridapp.services.coverage import circles as service_circles
+    from gridapp.services.coverage import report as sc
 
     params = sc.Params(minutes=15, speed_kmh=4.0)
     st = sc.stations(ctx.net, ctx.sub_id, [], ctx.user)
@@ -554,8 +554,8 @@ def measure_circles(ctx: Context, rounds: int, sample: int | None) -> dict[str, 
 def measure_what_if(ctx: Context, runs: int) -> dict[str, Any]:
     """``what_if`` adding one hypothetical station at an uncovered home (a different one each
     run, so that coverage really changes)."""
-    from gridapp.services import service_coverage as sc
-    from gridapp.services import service_planning
+    from gridapp.services.coverage import planning as service_planning
+    from gridapp.services.coverage import report as sc
 
     params = sc.Params(minutes=15, speed_kmh=4.0)
     _, cov = sc.compute(ctx.user, ctx.sub_id, params)
@@ -585,8 +585,8 @@ def measure_what_if(ctx: Context, runs: int) -> dict[str, Any]:
 
 
 def measure_suggest(ctx: Context, runs: int) -> dict[str, Any]:
-    from gridapp.services import service_coverage as sc
-    from gridapp.services import service_planning
+    from gridapp.services.coverage import planning as service_planning
+    from gridapp.services.coverage import report as sc
 
     params = sc.Params(minutes=15, speed_kmh=4.0)
     times = []
@@ -615,7 +615,7 @@ def measure_milp(ctx: Context, minutes_list: list[int], ks: list[int]) -> list[d
     """Greedy + swap against the HiGHS optimum: 200 candidate buildings (evenly spread) ×
     the uncovered homes, newly covered residents."""
     from gridapp.core.coverage import coverage_sets, optimum_coverage, suggest_sites
-    from gridapp.services import service_coverage as sc
+    from gridapp.services.coverage import report as sc
 
     g = ctx.net.graph
     out = []
@@ -854,7 +854,7 @@ def describe(ctx: Context, build_s: float) -> str:
 
 
 def context(label: str, sub_id: int, user: Any) -> tuple[Context, float]:
-    from gridapp.services import service_coverage as sc
+    from gridapp.services.coverage import report as sc
 
     sc._cache.pop(sub_id, None)
     t0 = time.perf_counter()

@@ -35,7 +35,7 @@ def _ms(seconds: float) -> float:
 
 def _clear_circle_cache() -> None:
     try:
-        from gridapp.services import service_circles
+        from gridapp.services.coverage import circles as service_circles
     except ImportError:  # code before the circle cache: every request computes the circles
         return
     service_circles.clear_cache()

@@ -106,6 +106,13 @@ class NotAdjacent(PartitionError):
     code = "not_adjacent"
 
 
+class ImportRejected(DomainError):
+    """An import file with bad rows (or none): nothing was imported; ``rows`` says why."""
+
+    status = 422
+    code = "import_rejected"
+
+
 class LoadError(ValueError):
     """A geodata folder's content breaks a rule (bad code, invalid geometry …).
 

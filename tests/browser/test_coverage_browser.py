@@ -29,7 +29,7 @@ from sqlalchemy import delete
 from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
 from gridapp.models import StreetEdge
-from gridapp.services import service_coverage
+from gridapp.services.coverage import network
 from tests.world import World
 
 LoginAs = Callable[[str], Chrome]  # the `login_as` fixture (tests/browser/conftest.py)
@@ -41,7 +41,7 @@ LATS = [39.900, 39.905, 39.910]
 @pytest.fixture
 def street_grid(app: Flask, world: World) -> Iterator[None]:
     """Commit a walking grid over subdistrict A; remove it (and the cached graph) after."""
-    service_coverage._cache.clear()
+    network.clear_cache()
     proj = LocalProjection(116.41, 39.905)
     node = {(i, j): 5000 + i * len(LONS) + j for i in range(len(LATS)) for j in range(len(LONS))}
     ids: list[int] = []
@@ -70,7 +70,7 @@ def street_grid(app: Flask, world: World) -> Iterator[None]:
         with app.app_context():
             db.session.execute(delete(StreetEdge).where(StreetEdge.id.in_(ids)))
             db.session.commit()
-        service_coverage._cache.clear()
+        network.clear_cache()
 
 
 def page(driver: Chrome) -> WebElement:

@@ -15,14 +15,8 @@ from gridapp.core.errors import (
     OverlapError,
     PartitionError,
 )
-from gridapp.core.partition import (
-    BuildingInfo,
-    Tolerances,
-    clip_to_free_space,
-    merge_cells,
-    split_cell,
-    validate_change,
-)
+from gridapp.core.partition import BuildingInfo, Tolerances, validate_change
+from gridapp.core.partition_ops import clip_to_free_space, merge_cells, split_cell
 
 COMMUNITY = box(0, 0, 200, 100)
 WEST = box(0, 0, 100, 100)

@@ -9,7 +9,7 @@ import pytest
 
 from gridapp.core.geodemo.generated import generate_subdistrict
 from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
-from gridapp.services.geodata_io import read_layers, write_geodata
+from gridapp.services.geodata.folders import read_layers, write_geodata
 from tests.core.partition_checks import (
     assert_cells_partition_communities,
     assert_codes_follow_standard,

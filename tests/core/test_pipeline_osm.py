@@ -10,7 +10,7 @@ import pytest
 
 from gridapp.core.geodemo.osm import read_osm
 from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
-from gridapp.services.geodata_io import read_layers, read_meta, write_geodata
+from gridapp.services.geodata.folders import read_layers, read_meta, write_geodata
 from tests.core.partition_checks import (
     assert_cells_partition_communities,
     assert_codes_follow_standard,

@@ -25,8 +25,8 @@ from gridapp.models import (
     Subdistrict,
     TeamMember,
 )
-from gridapp.services.geodata_io import write_geodata
-from gridapp.services.loading import load_geodata
+from gridapp.services.geodata.folders import write_geodata
+from gridapp.services.geodata.loading import load_geodata
 
 
 @pytest.fixture(scope="module")

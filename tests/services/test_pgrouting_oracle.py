@@ -19,9 +19,9 @@ from gridapp.core.geodemo.generated import generate_subdistrict
 from gridapp.core.geodemo.pipeline import build_subdistrict
 from gridapp.extensions import db
 from gridapp.models import Subdistrict, User
-from gridapp.services import service_coverage as sc
-from gridapp.services.geodata_io import write_geodata
-from gridapp.services.loading import load_geodata
+from gridapp.services.coverage import report as sc
+from gridapp.services.geodata.folders import write_geodata
+from gridapp.services.geodata.loading import load_geodata
 
 PAIRS = 40
 

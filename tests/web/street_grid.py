@@ -17,7 +17,7 @@ from shapely.geometry import LineString
 from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
 from gridapp.models import StreetEdge
-from gridapp.services import service_coverage
+from gridapp.services.coverage import network
 from tests.world import World
 
 LONS = [116.400, 116.405, 116.410, 116.415, 116.420]
@@ -45,7 +45,7 @@ def add_street(world: World, u: int, v: int, line: LineString) -> None:
 
 @pytest.fixture
 def streets(app: Flask, world: World, db_session: None) -> None:
-    service_coverage._cache.clear()
+    network.clear_cache()
     with app.app_context():
         for i, lat in enumerate(LATS):
             for j, lon in enumerate(LONS):

@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from shapely.geometry import LineString, Point, shape
 
 from gridapp.extensions import db
-from gridapp.services import service_circles
+from gridapp.services.coverage import circles as service_circles
 from tests.web import street_grid
 from tests.world import World
 

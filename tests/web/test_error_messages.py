@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from gridapp.extensions import db
 from gridapp.models import CellAssignment, CellChange, GridCell, Member
-from gridapp.services.imports import COLUMNS
+from gridapp.services.organisations.imports import COLUMNS
 from gridapp.web import validation
 from tests.world import World
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from schemathesis import Case, GenerationMode
 
 from gridapp.errors import BadRequest
-from gridapp.services.features import BBox
+from gridapp.services.map import BBox
 from tests.conftest import login
 from tests.world import World
 

@@ -32,8 +32,8 @@ from shapely.geometry.base import BaseGeometry
 from gridapp.core.coverage import MAX_SNAP_M, service_circle
 from gridapp.core.errors import BadRequest, Forbidden, NotFound
 from gridapp.models import User
-from gridapp.services.service_coverage import Params, Station, stations, subdistrict_for
-from gridapp.services.walk_network import Network, network
+from gridapp.services.coverage.network import Network, network
+from gridapp.services.coverage.report import Params, Station, stations, subdistrict_for
 
 MAX_CIRCLES = 4000  # cached circles (all simplified versions of one count as one)
 DEFAULT_TOLERANCE_M = 1.0  # without zoom or tolerance: finer than any map shows at zoom 17

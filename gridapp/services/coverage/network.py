@@ -48,6 +48,12 @@ _cache: dict[int, Network] = {}
 _lock = threading.Lock()
 
 
+def clear_cache() -> None:
+    """Forget every cached network (tests that rebuild the streets call this)."""
+    with _lock:
+        _cache.clear()
+
+
 def _keys(sub: Subdistrict) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     """Cache keys, in one round trip: of the graph (streets, buildings) and of the cells
     (a boundary edit bumps the version of every cell whose buildings it moves)."""

@@ -18,8 +18,9 @@ from gridapp.core.coverage import MAX_SNAP_M, coverage_sets, suggest_sites
 from gridapp.core.errors import BadRequest, Forbidden, NotFound
 from gridapp.core.walk import WalkGraph
 from gridapp.models import User
-from gridapp.services.service_circles import circle_feature
-from gridapp.services.service_coverage import (
+from gridapp.services.coverage.circles import circle_feature
+from gridapp.services.coverage.network import Network, network
+from gridapp.services.coverage.report import (
     Params,
     Station,
     compute,
@@ -31,7 +32,6 @@ from gridapp.services.service_coverage import (
     subdistrict_for,
     visible_cells,
 )
-from gridapp.services.walk_network import Network, network
 
 
 @dataclass

@@ -10,7 +10,7 @@ joined to it per request (they are few and may change), exactly on their split e
 Every station counts for coverage, but only the stations the user may read
 (``scope.visible_service_point_ids``, the rule of /api/service-points) are listed: a home in
 the user's cells is covered by a station across the border of their scope all the same.
-Circles are in ``service_circles``, what-if and site suggestions in ``service_planning``.
+Circles are in ``circles``, what-if and site suggestions in ``planning``.
 """
 
 from __future__ import annotations
@@ -36,13 +36,11 @@ from gridapp.models import (
     User,
 )
 from gridapp.services import scope
-from gridapp.services.walk_network import (  # noqa: F401  (_cache: the tests clear it)
-    Network,
-    _cache,
-    network,
-)
+from gridapp.services.coverage.network import Network, network
 
 OFF_NETWORK_M = 50.0
+EXPORT_HEADER = ["社区", "网格编码", "网格名称", "户数", "覆盖户数", "户数覆盖率", "人口",
+                 "覆盖人口", "人口覆盖率", "未覆盖楼栋"]  # fmt: skip
 
 
 @dataclass
@@ -238,6 +236,18 @@ def report(user: User, net: Network, cov: Coverage) -> dict[str, Any]:
         "off_network": [_station_json(net, s) for s in cov.off_network if s.listed],
         "stations_outside_scope": sum(not s.listed for s in cov.stations),
     }
+
+
+def export_rows(user: User, net: Network, cov: Coverage) -> list[list[Any]]:
+    """The cells of ``report`` as a table (header first), for the CSV/XLSX export."""
+    rows: list[list[Any]] = [EXPORT_HEADER]
+    for c in report(user, net, cov)["cells"]:
+        rows.append(
+            [c["community_name"], c["code"], c["name"], c["households"], c["households_covered"],
+             c["share_households"], c["residents"], c["residents_covered"], c["share_residents"],
+             c["uncovered_buildings"]]
+        )  # fmt: skip
+    return rows
 
 
 def _summary(net: Network, cov: Coverage, visible: np.ndarray) -> dict[str, Any]:

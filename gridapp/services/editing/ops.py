@@ -1,78 +1,37 @@
-"""Split, merge, draw, rename, revert and history: each builds a ChangeRequest for
-``editing.apply_change`` (so every operation is validated and written the same way)."""
+"""Split, merge, draw, rename and revert: each builds a ChangeRequest for
+``save.apply_change`` (so every operation is validated and written the same way)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import shapely
 from geoalchemy2.shape import to_shape
-from shapely.geometry import LineString, mapping
+from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
-from gridapp.core.errors import (
-    BadRequest,
-    Conflict,
-    Forbidden,
-    NotFound,
-    PartitionError,
-    StaleVersion,
-)
-from gridapp.core.partition import (
-    BuildingInfo,
-    Key,
-    check_polygon,
-    clip_to_free_space,
-    merge_cells,
-    polygonal,
-    split_cell,
-)
+from gridapp.core.errors import BadRequest, Conflict, PartitionError, StaleVersion
+from gridapp.core.partition import BuildingInfo, Key, check_polygon, polygonal
+from gridapp.core.partition_ops import clip_to_free_space, merge_cells, split_cell
 from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
-from gridapp.models import Building, CellChange, CellHistory, Community, GridCell, User
-from gridapp.services import scope
-from gridapp.services.editing import (
-    CellInput,
-    ChangeRequest,
-    ChangeResult,
-    apply_change,
-    conflict_entry,
+from gridapp.models import Building, Community, GridCell, User
+from gridapp.services.editing.access import (
+    editable_cell,
     editable_cells,
     editable_community,
-    in_lonlat,
-    require_editor,
-    tolerances,
+    find_cell,
+    revertible_change,
 )
-
-
-def _cell(cell_id: int) -> GridCell:
-    cell = db.session.get(GridCell, cell_id)
-    if cell is None:
-        raise NotFound(f"未找到编号为 {cell_id} 的网格")
-    return cell
-
-
-def editable_cell(user: User, cell_id: int) -> GridCell:
-    """Role, then 404, then scope (403): before the version or the geometry is looked at."""
-    editable_cells(user, [cell_id])
-    return _cell(cell_id)
-
-
-def revertible_change(user: User, change_id: int) -> CellChange:
-    """A revert may take free space: it needs oversight of the change's whole community."""
-    require_editor(user)
-    change = db.session.get(CellChange, change_id)
-    if change is None:
-        raise NotFound(f"未找到编号为 {change_id} 的修改记录")
-    editable_community(user, change.community_id, whole=True)
-    return change
+from gridapp.services.editing.cells import conflict_entry, label
+from gridapp.services.editing.request import CellInput, ChangeRequest, ChangeResult
+from gridapp.services.editing.save import apply_change
+from gridapp.services.editing.validate import in_lonlat, tolerances
 
 
 def _check_version(cell: GridCell, version: int) -> None:
     if cell.version != version:
         raise StaleVersion(
-            f"保存冲突：{cell.name}({cell.code}) 已被他人修改，请查看对方的版本后重新编辑",
+            f"保存冲突：{label(cell)} 已被他人修改，请查看对方的版本后重新编辑",
             cells=[conflict_entry(cell, version, None)],
         )
 
@@ -154,7 +113,7 @@ def merge(
     editable_cells(user, [cell_id for cell_id, _ in cells])
     if len(cells) < 2:
         raise BadRequest("合并至少需要两个网格")
-    rows = [_cell(cell_id) for cell_id, _ in cells]
+    rows = [find_cell(cell_id) for cell_id, _ in cells]
     if len({c.id for c in rows}) != len(rows):
         raise BadRequest("同一网格在合并中出现了多次")
     for cell, (_, version) in zip(rows, cells, strict=True):
@@ -164,7 +123,7 @@ def merge(
     community = db.session.get(Community, rows[0].community_id)
     assert community is not None
     proj = LocalProjection.around(to_shape(community.geom))
-    labels = {c.id: f"{c.name}({c.code})" for c in rows}
+    labels = {c.id: label(c) for c in rows}
     merged = in_lonlat(
         proj,
         merge_cells,
@@ -198,7 +157,7 @@ def merge(
     )
 
 
-def create(
+def draw(
     user: User,
     community_id: int,
     name: str,
@@ -333,38 +292,3 @@ def revert(user: User, change_id: int, *, dry_run: bool = False) -> ChangeResult
             summary=f"撤销修改 #{change.id}（{change.summary}）",
         ),
     )
-
-
-def history(user: User, cell_id: int) -> list[dict[str, Any]]:
-    cell = _cell(cell_id)
-    visible = db.session.scalar(scope.visible_cell_ids(user).where(GridCell.id == cell_id))
-    if visible is None:
-        raise Forbidden(f"您无权查看编号为 {cell_id} 的网格的修改记录")
-    rows = db.session.execute(
-        select(CellHistory, CellChange)
-        .join(CellChange, CellChange.id == CellHistory.change_id)
-        .where(CellHistory.cell_code == cell.code)
-        .order_by(CellChange.created_at.desc(), CellChange.id.desc())
-    ).all()
-    return [_history_entry(h, c) for h, c in rows]
-
-
-def _history_entry(h: CellHistory, c: CellChange) -> dict[str, Any]:
-    return {
-        "change_id": c.id,
-        "op": c.op,
-        "summary": c.summary,
-        "user": c.user_name,
-        "at": c.created_at.isoformat(),
-        "override_reason": c.override_reason,
-        "reverts_change_id": c.reverts_change_id,
-        "cell_code": h.cell_code,
-        "version_before": h.version_before,
-        "version_after": h.version_after,
-        "area_before_m2": h.area_before_m2,
-        "area_after_m2": h.area_after_m2,
-        "households_before": h.households_before,
-        "households_after": h.households_after,
-        "geometry_before": None if h.geom_before is None else mapping(to_shape(h.geom_before)),
-        "geometry_after": None if h.geom_after is None else mapping(to_shape(h.geom_after)),
-    }

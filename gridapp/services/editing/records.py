@@ -1,21 +1,18 @@
 """What a save writes besides the cells: history rows, moved assignments, block owners,
-the next free codes, and the change-impact summary (for ``editing.apply_change``)."""
+the next free codes, and the change-impact summary (for ``save.apply_change``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select, text
 
-from gridapp.core.partition import BuildingInfo, Key
+from gridapp.core.partition import BuildingInfo, ChangeCheck, Key
 from gridapp.extensions import db
-
-if TYPE_CHECKING:
-    from gridapp.services.editing import ChangeRequest
 from gridapp.models import (
     CellAssignment,
     CellChange,
@@ -24,6 +21,7 @@ from gridapp.models import (
     GridCell,
     User,
 )
+from gridapp.services.editing.request import ChangeRequest
 
 
 def used_seqs(community: Community) -> set[int]:
@@ -148,7 +146,7 @@ def impact(
     by_id: Mapping[int, GridCell],
     labels: Mapping[Key, str],
     before: Mapping[Key, BaseGeometry | None],
-    check: Any,
+    check: ChangeCheck,
     households: Mapping[Key, int],
     info: Mapping[int, BuildingInfo],
     assignment_moves: Mapping[int, Key],
@@ -193,16 +191,16 @@ def impact(
     cells = []
     for ref in [*before, *[k for k in check.after if k not in before]]:
         b = before.get(ref)
-        a = check.after.get(ref)
+        after = check.after.get(ref)
         existing = by_id.get(ref) if isinstance(ref, int) else None
         cells.append(
             {
                 "cell": str(ref),
                 "label": labels.get(ref, str(ref)),
                 "area_before_m2": 0.0 if b is None else round(b.area, 1),
-                "area_after_m2": 0.0 if a is None else round(a.area, 1),
+                "area_after_m2": 0.0 if after is None else round(after.area, 1),
                 "households_before": 0 if existing is None else existing.households,
-                "households_after": households.get(ref, 0) if a is not None else 0,
+                "households_after": households.get(ref, 0) if after is not None else 0,
             }
         )
     moved_hh = sum(t["households"] for t in transfers.values())

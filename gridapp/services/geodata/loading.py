@@ -14,9 +14,9 @@ from sqlalchemy import delete, select
 
 from gridapp.extensions import db
 from gridapp.models import Subdistrict
-from gridapp.services.geodata_io import read_layers, read_meta, read_organisation
-from gridapp.services.loading_people import Ids, load_grid_work, load_people
-from gridapp.services.loading_places import Progress, load_places
+from gridapp.services.geodata.folders import read_layers, read_meta, read_organisation
+from gridapp.services.geodata.loading_people import Ids, load_grid_work, load_people
+from gridapp.services.geodata.loading_places import Progress, load_places
 
 
 def load_geodata(folder: Path, progress: Progress | None = None) -> str:

@@ -28,7 +28,7 @@ from gridapp.models import (
     Zone,
     ZonePart,
 )
-from gridapp.services.loading_places import db_geom
+from gridapp.services.geodata.loading_places import db_geom
 
 
 def load_people(

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Select, case, func, null, select
-from sqlalchemy.orm import Session
 
 from gridapp.core.errors import BadRequest, Forbidden, NotFound
 from gridapp.core.vocab import BUILDING_KIND_LABELS, SERVICE_KIND_LABELS, STREET_KIND_LABELS
+from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, ServicePoint, StreetEdge, User
 from gridapp.services import scope
 
@@ -57,10 +57,8 @@ def feature_collection(features: Iterable[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": list(features)}
 
 
-def _features(
-    session: Session, query: AnySelect, geom: Any, props: Sequence[str]
-) -> list[dict[str, Any]]:
-    rows = session.execute(query.add_columns(func.ST_AsGeoJSON(geom, GEOJSON_DIGITS))).all()
+def _features(query: AnySelect, geom: Any, props: Sequence[str]) -> list[dict[str, Any]]:
+    rows = db.session.execute(query.add_columns(func.ST_AsGeoJSON(geom, GEOJSON_DIGITS))).all()
     out = []
     for row in rows:
         *values, geometry = row
@@ -113,15 +111,15 @@ def _community_query(user: User) -> AnySelect:
     )
 
 
-def communities(session: Session, user: User, bbox: BBox | None) -> dict[str, Any]:
+def communities(user: User, bbox: BBox | None) -> dict[str, Any]:
     query = _bbox_filter(_community_query(user), Community.geom, bbox)
-    return feature_collection(_features(session, query, Community.geom, _COMMUNITY_PROPS))
+    return feature_collection(_features(query, Community.geom, _COMMUNITY_PROPS))
 
 
-def community(session: Session, user: User, community_id: int) -> dict[str, Any]:
-    _require_visible(session, user, Community, community_id, scope.visible_community_ids(user))
+def community(user: User, community_id: int) -> dict[str, Any]:
+    _require_visible(user, Community, community_id, scope.visible_community_ids(user))
     query = _community_query(user).where(Community.id == community_id)
-    return _features(session, query, Community.geom, _COMMUNITY_PROPS)[0]
+    return _features(query, Community.geom, _COMMUNITY_PROPS)[0]
 
 
 # --- cells -------------------------------------------------------------------------------
@@ -156,20 +154,18 @@ def _cell_query(user: User) -> AnySelect:
     )
 
 
-def cells(
-    session: Session, user: User, bbox: BBox | None, community_id: int | None = None
-) -> dict[str, Any]:
+def cells(user: User, bbox: BBox | None, community_id: int | None = None) -> dict[str, Any]:
     query = _bbox_filter(_cell_query(user), GridCell.geom, bbox)
     if community_id is not None:
-        _require_visible(session, user, Community, community_id, scope.visible_community_ids(user))
+        _require_visible(user, Community, community_id, scope.visible_community_ids(user))
         query = query.where(GridCell.community_id == community_id)
-    return feature_collection(_features(session, query, GridCell.geom, _CELL_PROPS))
+    return feature_collection(_features(query, GridCell.geom, _CELL_PROPS))
 
 
-def cell(session: Session, user: User, cell_id: int) -> dict[str, Any]:
-    _require_visible(session, user, GridCell, cell_id, scope.visible_cell_ids(user))
+def cell(user: User, cell_id: int) -> dict[str, Any]:
+    _require_visible(user, GridCell, cell_id, scope.visible_cell_ids(user))
     query = _cell_query(user).where(GridCell.id == cell_id)
-    return _features(session, query, GridCell.geom, _CELL_PROPS)[0]
+    return _features(query, GridCell.geom, _CELL_PROPS)[0]
 
 
 # --- service points ----------------------------------------------------------------------
@@ -218,21 +214,19 @@ def _with_kind_label(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return features
 
 
-def service_points(
-    session: Session, user: User, bbox: BBox | None, kinds: Sequence[str] = ()
-) -> dict[str, Any]:
+def service_points(user: User, bbox: BBox | None, kinds: Sequence[str] = ()) -> dict[str, Any]:
     query = _bbox_filter(_service_query(user), ServicePoint.geom, bbox)
     if kinds:
         query = query.where(ServicePoint.kind.in_(list(kinds)))
-    features = _features(session, query, ServicePoint.geom, _SERVICE_PROPS)
+    features = _features(query, ServicePoint.geom, _SERVICE_PROPS)
     return feature_collection(_with_kind_label(features))
 
 
-def service_point(session: Session, user: User, point_id: int) -> dict[str, Any]:
+def service_point(user: User, point_id: int) -> dict[str, Any]:
     visible = scope.visible_service_point_ids(user)
-    _require_visible(session, user, ServicePoint, point_id, visible)
+    _require_visible(user, ServicePoint, point_id, visible)
     query = _service_query(user).where(ServicePoint.id == point_id)
-    return _with_kind_label(_features(session, query, ServicePoint.geom, _SERVICE_PROPS))[0]
+    return _with_kind_label(_features(query, ServicePoint.geom, _SERVICE_PROPS))[0]
 
 
 # --- buildings and streets (base layer) ------------------------------------------------
@@ -240,7 +234,7 @@ def service_point(session: Session, user: User, point_id: int) -> dict[str, Any]
 _BUILDING_PROPS = ("id", "kind", "name", "levels", "households", "residents", "cell_id")
 
 
-def buildings(session: Session, user: User, bbox: BBox | None) -> dict[str, Any]:
+def buildings(user: User, bbox: BBox | None) -> dict[str, Any]:
     query = select(
         Building.id,
         Building.kind,
@@ -251,7 +245,7 @@ def buildings(session: Session, user: User, bbox: BBox | None) -> dict[str, Any]
         Building.cell_id,
     ).where(Building.cell_id.in_(scope.visible_cell_ids(user)))
     query = _bbox_filter(query.order_by(Building.id), Building.geom, bbox)
-    features = _features(session, query, Building.geom, _BUILDING_PROPS)
+    features = _features(query, Building.geom, _BUILDING_PROPS)
     for f in features:
         f["properties"]["kind_label"] = BUILDING_KIND_LABELS.get(f["properties"]["kind"], "")
     return feature_collection(features)
@@ -260,7 +254,7 @@ def buildings(session: Session, user: User, bbox: BBox | None) -> dict[str, Any]
 _STREET_PROPS = ("id", "kind", "name", "length_m")
 
 
-def streets(session: Session, user: User, bbox: BBox | None) -> dict[str, Any]:
+def streets(user: User, bbox: BBox | None) -> dict[str, Any]:
     extent = (
         select(func.ST_Extent(Community.geom))
         .where(Community.id.in_(scope.visible_community_ids(user)))
@@ -273,15 +267,15 @@ def streets(session: Session, user: User, bbox: BBox | None) -> dict[str, Any]:
         .order_by(StreetEdge.id)
     )
     query = _bbox_filter(query, StreetEdge.geom, bbox)
-    features = _features(session, query, StreetEdge.geom, _STREET_PROPS)
+    features = _features(query, StreetEdge.geom, _STREET_PROPS)
     for f in features:
         f["properties"]["kind_label"] = STREET_KIND_LABELS.get(f["properties"]["kind"], "")
     return feature_collection(features)
 
 
-def extent(session: Session, user: User) -> list[float] | None:
+def extent(user: User) -> list[float] | None:
     """[minLon, minLat, maxLon, maxLat] of the user's visible cells, or None."""
-    box = session.execute(
+    box = db.session.execute(
         select(
             func.ST_XMin(func.ST_Extent(GridCell.geom)),
             func.ST_YMin(func.ST_Extent(GridCell.geom)),
@@ -292,12 +286,10 @@ def extent(session: Session, user: User) -> list[float] | None:
     return None if box[0] is None else [float(v) for v in box]
 
 
-def _require_visible(
-    session: Session, user: User, model: Any, row_id: int, visible: Select[int]
-) -> None:
-    if session.get(model, row_id) is None:
+def _require_visible(user: User, model: Any, row_id: int, visible: Select[int]) -> None:
+    if db.session.get(model, row_id) is None:
         raise NotFound(f"未找到编号为 {row_id} 的{_LABELS.get(model, '记录')}")
-    if session.execute(visible.where(model.id == row_id)).first() is None:
+    if db.session.execute(visible.where(model.id == row_id)).first() is None:
         raise Forbidden(f"您无权查看编号为 {row_id} 的{_LABELS.get(model, '记录')}")
 
 

@@ -10,10 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from gridapp.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from gridapp.core.vocab import (
-    OrgLevel,
-    Role,
-)
+from gridapp.core.vocab import ASSIGNMENT_KINDS, ASSIGNMENT_LABELS, OrgLevel, Role
 from gridapp.extensions import db
 from gridapp.models import (
     CellAssignment,
@@ -24,15 +21,14 @@ from gridapp.models import (
     UserScope,
     VolunteerTeam,
 )
-from gridapp.models.organisation import ASSIGNMENT_KINDS
 from gridapp.services import scope
-from gridapp.services.organisations import ASSIGN_ROLES, ASSIGNMENT_LABELS, _org, _require
+from gridapp.services.organisations.access import ASSIGN_ROLES, find_org, require_role
 
 
 def cell_in_scope(user: User, cell_id: int, write: bool) -> GridCell:
     """The cell, checked in this order: role (for a write), unknown id (404), scope (403)."""
     if write:
-        _require(user, ASSIGN_ROLES, "分配网格的党组织、服务队和网格员")
+        require_role(user, ASSIGN_ROLES, "分配网格的党组织、服务队和网格员")
     cell = db.session.get(GridCell, cell_id)
     if cell is None:
         raise NotFound(f"未找到编号为 {cell_id} 的网格")
@@ -43,7 +39,7 @@ def cell_in_scope(user: User, cell_id: int, write: bool) -> GridCell:
 
 
 def writable_assignment(user: User, assignment_id: int) -> CellAssignment:
-    _require(user, ASSIGN_ROLES, "解除网格的分配")
+    require_role(user, ASSIGN_ROLES, "解除网格的分配")
     row = db.session.get(CellAssignment, assignment_id)
     if row is None:
         raise NotFound(f"未找到编号为 {assignment_id} 的分配记录")
@@ -119,7 +115,7 @@ def assign(user: User, cell_id: int, kind: str, target_id: int) -> dict[str, Any
     assert community is not None
     session = db.session
     if kind == "party_org":
-        org = _org(target_id)
+        org = find_org(target_id)
         if org.subdistrict_id != community.subdistrict_id:
             raise BadRequest("党组织不在该网格所在街道")
         if org.level not in (

@@ -1,46 +1,26 @@
 """Bulk import of members, teams and cell assignments from CSV or XLSX.
 
-Every row is checked first; a file with any bad row writes nothing and the answer lists
-every bad row with its line number and the reason in Chinese. A good file is written in
-one transaction.
+Every row is checked first (``import_rows``); a file with any bad row writes nothing and the
+answer lists every bad row with its line number and the reason in Chinese. A good file is
+written in one transaction (``import_writes``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
-
-from gridapp.core.errors import BadRequest, DomainError, Forbidden, NotFound
-from gridapp.core.vocab import MEMBER_STATUS_LABELS, TEAM_KIND_LABELS, Role
+from gridapp.core.errors import BadRequest, Forbidden, ImportRejected, NotFound
+from gridapp.core.vocab import Role
 from gridapp.extensions import db
-from gridapp.models import (
-    Building,
-    CellAssignment,
-    Community,
-    GridCell,
-    Member,
-    PartyOrg,
-    Subdistrict,
-    TeamMember,
-    User,
-    UserScope,
-    VolunteerTeam,
-)
+from gridapp.models import Subdistrict, User, UserScope
 from gridapp.services import scope
+from gridapp.services.organisations.access import visible_subdistricts
+from gridapp.services.organisations.import_rows import PLANNERS, Plan
 from gridapp.services.tables import to_csv, to_xlsx
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-YES = {"是", "Y", "y", "yes", "1", "true", "TRUE"}
-NO = {"否", "N", "n", "no", "0", "false", "FALSE", ""}
 MAX_ROWS = 5000
-
 COLUMNS = {
     "members": [
         "姓名",
@@ -67,26 +47,6 @@ EXAMPLES = {
     "assignments": ["110105021001001", "服务队", "光华里便民服务队"],
 }  # fmt: skip
 KIND_LABELS = {"members": "党员", "teams": "服务队", "assignments": "网格分配"}
-ASSIGNMENT_KIND = {"党组织": "party_org", "服务队": "team", "网格员": "worker"}
-STATUS_BY_LABEL = {label: key.value for key, label in MEMBER_STATUS_LABELS.items()}
-TEAM_KIND_BY_LABEL = {label: key.value for key, label in TEAM_KIND_LABELS.items()}
-
-
-class ImportRejected(DomainError):
-    status = 422
-    code = "import_rejected"
-
-
-@dataclass
-class Plan:
-    """What a valid file will write, and the problems of an invalid one."""
-
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    writes: list[Callable[[], None]] = field(default_factory=list)
-    rows: int = 0
-
-    def bad(self, line: int, message: str) -> None:
-        self.errors.append({"line": line, "message": message})
 
 
 def template(kind: str, fmt: str) -> tuple[bytes, str, str]:
@@ -145,7 +105,7 @@ def authorize_import(user: User, subdistrict_id: int | None) -> None:
 def only_subdistrict(user: User) -> int:
     """The subdistrict an import goes into when the request names none: the user's only
     one (400 when there are several)."""
-    subs = list(db.session.scalars(scope.visible_subdistrict_ids(user).distinct()))
+    subs = visible_subdistricts(user)
     scoped = [sc.subdistrict_id for sc in user.scopes if isinstance(sc, UserScope)]
     candidates = [x for x in scoped if x is not None] or subs
     if len(candidates) != 1:
@@ -178,9 +138,7 @@ def import_file(
         for line, row in enumerate(table[1:], start=2)
     ]
     plan = Plan(rows=len(records))
-    {"members": _plan_members, "teams": _plan_teams, "assignments": _plan_assignments}[kind](
-        user, subdistrict_id, records, plan
-    )
+    PLANNERS[kind](user, subdistrict_id, records, plan)
     if plan.errors:
         db.session.rollback()
         bad_lines = len({e["line"] for e in plan.errors})
@@ -200,287 +158,3 @@ def import_file(
         db.session.rollback()
         raise
     return {"imported": plan.rows, "rows": plan.rows, "dry_run": False}
-
-
-def _visible_cells(user: User, subdistrict_id: int) -> dict[str, GridCell]:
-    rows = db.session.scalars(
-        select(GridCell)
-        .join(Community)
-        .where(Community.subdistrict_id == subdistrict_id)
-        .where(GridCell.id.in_(scope.visible_cell_ids(user)))
-    ).all()
-    return {c.code: c for c in rows}
-
-
-def _visible_orgs(user: User, subdistrict_id: int) -> dict[str, PartyOrg]:
-    rows = db.session.scalars(
-        select(PartyOrg).where(
-            PartyOrg.subdistrict_id == subdistrict_id,
-            PartyOrg.id.in_(scope.visible_org_ids(user)),
-        )
-    )
-    return {o.name: o for o in rows}
-
-
-def _phone(value: str, what: str, line: int, plan: Plan, required: bool = True) -> bool:
-    if not value:
-        if required:
-            plan.bad(line, f"{what}为空")
-        return not required
-    if not (MOBILE.match(value) or LANDLINE.match(value)):
-        plan.bad(line, f"{what}“{value}”格式不正确（应为 11 位手机号或区号-座机号）")
-        return False
-    return True
-
-
-def _plan_members(
-    user: User, subdistrict_id: int, records: list[tuple[int, dict[str, str]]], plan: Plan
-) -> None:
-    cells = _visible_cells(user, subdistrict_id)
-    orgs = _visible_orgs(user, subdistrict_id)
-    existing = {
-        (name, phone)
-        for name, phone in db.session.execute(
-            select(Member.name, Member.phone).where(Member.subdistrict_id == subdistrict_id)
-        )
-    }
-    seen: dict[tuple[str, str], int] = {}
-    for line, r in records:
-        ok = True
-        name = r["姓名"]
-        if not name or len(name) > 50:
-            plan.bad(line, "姓名为空或超过 50 个字")
-            ok = False
-        if r["性别"] not in ("男", "女"):
-            plan.bad(line, f"性别“{r['性别']}”应为 男 或 女")
-            ok = False
-        ok = _phone(r["手机"], "手机", line, plan) and ok
-        status = STATUS_BY_LABEL.get(r["状态"])
-        if status is None:
-            plan.bad(line, f"状态“{r['状态']}”应为 {'、'.join(STATUS_BY_LABEL)} 之一")
-            ok = False
-        org = orgs.get(r["所属党组织"])
-        if org is None:
-            plan.bad(line, f"党组织“{r['所属党组织']}”不存在或不在您的管辖范围内")
-            ok = False
-        cell = cells.get(r["住址网格编码"])
-        if cell is None:
-            plan.bad(line, f"网格编码“{r['住址网格编码']}”不存在或不在您的管辖范围内")
-            ok = False
-        hub = r["党员中心户"]
-        if hub not in YES | NO:
-            plan.bad(line, f"党员中心户“{hub}”应为 是 或 否")
-            ok = False
-        households = 0
-        if hub in YES:
-            try:
-                households = int(r["服务户数"])
-            except ValueError:
-                households = -1
-            if not 1 <= households <= 100:
-                plan.bad(
-                    line,
-                    f"服务户数“{r['服务户数']}”应为 1–100 的整数（党员中心户一般联系 10–15 户）",
-                )
-                ok = False
-        key = (name, r["手机"])
-        if key in existing:
-            plan.bad(line, f"党员“{name}”（{r['手机']}）已存在")
-            ok = False
-        elif key in seen:
-            plan.bad(line, f"与第 {seen[key]} 行重复")
-            ok = False
-        seen.setdefault(key, line)
-        if ok:
-            assert org is not None and cell is not None and status is not None
-            plan.writes.append(
-                _member_writer(subdistrict_id, r, status, org.id, cell.id, hub in YES, households)
-            )
-
-
-def _member_writer(
-    subdistrict_id: int,
-    r: dict[str, str],
-    status: str,
-    org_id: int,
-    cell_id: int,
-    is_hub: bool,
-    households: int,
-) -> Callable[[], None]:
-    def write() -> None:
-        home = db.session.execute(
-            select(Building.id, Building.geom.ST_PointOnSurface())
-            .where(Building.cell_id == cell_id, Building.households > 0)
-            .order_by(Building.id)
-            .limit(1)
-        ).first()
-        db.session.add(
-            Member(
-                subdistrict_id=subdistrict_id,
-                org_id=org_id,
-                name=r["姓名"],
-                gender=r["性别"],
-                phone=r["手机"],
-                status=status,
-                home_building_id=None if home is None else home[0],
-                home=None if home is None else home[1],
-                is_hub=is_hub,
-                hub_households=households,
-            )
-        )
-
-    return write
-
-
-def _plan_teams(
-    user: User, subdistrict_id: int, records: list[tuple[int, dict[str, str]]], plan: Plan
-) -> None:
-    communities = {
-        c.code: c
-        for c in db.session.scalars(
-            select(Community).where(Community.id.in_(scope.overseen_community_ids(user)))
-        )
-        if c.subdistrict_id == subdistrict_id
-    }
-    existing = set(
-        db.session.scalars(
-            select(VolunteerTeam.name).where(VolunteerTeam.subdistrict_id == subdistrict_id)
-        )
-    )
-    seen: dict[str, int] = {}
-    for line, r in records:
-        ok = True
-        name = r["服务队名称"]
-        if not name:
-            plan.bad(line, "服务队名称为空")
-            ok = False
-        elif name in existing:
-            plan.bad(line, f"服务队“{name}”已存在")
-            ok = False
-        elif name in seen:
-            plan.bad(line, f"与第 {seen[name]} 行重复")
-            ok = False
-        seen.setdefault(name, line)
-        kind = TEAM_KIND_BY_LABEL.get(r["类型"])
-        if kind is None:
-            plan.bad(line, f"类型“{r['类型']}”应为 {'、'.join(TEAM_KIND_BY_LABEL)} 之一")
-            ok = False
-        community = communities.get(r["所属社区编码"])
-        if community is None:
-            plan.bad(line, f"社区编码“{r['所属社区编码']}”不存在或不在您的管辖范围内")
-            ok = False
-        if not r["队长姓名"]:
-            plan.bad(line, "队长姓名为空")
-            ok = False
-        ok = _phone(r["队长手机"], "队长手机", line, plan) and ok
-        people: list[tuple[str, str]] = []
-        for part in [p for p in re.split(r"[;；]", r["队员"]) if p.strip()]:
-            pieces = re.split(r"[:：]", part.strip())
-            if len(pieces) != 2 or not pieces[0]:
-                plan.bad(line, f"队员“{part}”应写成 姓名:手机")
-                ok = False
-                continue
-            ok = _phone(pieces[1], f"队员 {pieces[0]} 的手机", line, plan) and ok
-            people.append((pieces[0], pieces[1]))
-        if ok:
-            assert kind is not None and community is not None
-            plan.writes.append(_team_writer(subdistrict_id, community.id, name, kind, r, people))
-
-
-def _team_writer(
-    subdistrict_id: int,
-    community_id: int,
-    name: str,
-    kind: str,
-    r: dict[str, str],
-    people: list[tuple[str, str]],
-) -> Callable[[], None]:
-    def write() -> None:
-        team = VolunteerTeam(
-            subdistrict_id=subdistrict_id, community_id=community_id, kind=kind, name=name
-        )
-        team.members = [TeamMember(name=r["队长姓名"], phone=r["队长手机"], is_captain=True)] + [
-            TeamMember(name=n, phone=p) for n, p in people
-        ]
-        db.session.add(team)
-
-    return write
-
-
-def _plan_assignments(
-    user: User, subdistrict_id: int, records: list[tuple[int, dict[str, str]]], plan: Plan
-) -> None:
-    cells = _visible_cells(user, subdistrict_id)
-    orgs = _visible_orgs(user, subdistrict_id)
-    teams = {
-        t.name: t
-        for t in db.session.scalars(
-            select(VolunteerTeam).where(
-                VolunteerTeam.subdistrict_id == subdistrict_id,
-                VolunteerTeam.id.in_(scope.visible_team_ids(user)),
-            )
-        )
-    }
-    workers = {
-        key: u
-        for u in db.session.scalars(
-            select(User).where(User.id.in_(scope.visible_worker_ids(user, unplaced=True)))
-        )
-        for key in (u.username, u.display_name)
-    }
-    active = {
-        (cell_id, kind, target)
-        for cell_id, kind, target in db.session.execute(
-            select(
-                CellAssignment.cell_id,
-                CellAssignment.kind,
-                func.coalesce(
-                    CellAssignment.party_org_id, CellAssignment.team_id, CellAssignment.user_id
-                ),
-            ).where(CellAssignment.ended_at.is_(None))
-        )
-    }
-    seen: dict[tuple[int, str, int], int] = {}
-    for line, r in records:
-        cell = cells.get(r["网格编码"])
-        kind = ASSIGNMENT_KIND.get(r["类型"])
-        if cell is None:
-            plan.bad(line, f"网格编码“{r['网格编码']}”不存在或不在您的管辖范围内")
-        if kind is None:
-            plan.bad(line, f"类型“{r['类型']}”应为 党组织、服务队 或 网格员")
-        target: int | None = None
-        if kind == "party_org":
-            org = orgs.get(r["名称"])
-            target = None if org is None else org.id
-        elif kind == "team":
-            team = teams.get(r["名称"])
-            target = None if team is None else team.id
-        elif kind == "worker":
-            worker = workers.get(r["名称"])
-            target = None if worker is None else worker.id
-        if kind is not None and target is None:
-            plan.bad(line, f"{r['类型']}“{r['名称']}”不存在或不在您的管辖范围内")
-        if cell is None or kind is None or target is None:
-            continue
-        key = (cell.id, kind, target)
-        if key in active:
-            plan.bad(line, f"网格 {cell.code} 已有这项分配")
-        elif key in seen:
-            plan.bad(line, f"与第 {seen[key]} 行重复")
-        else:
-            seen[key] = line
-            plan.writes.append(_assignment_writer(user, cell.id, kind, target))
-
-
-def _assignment_writer(user: User, cell_id: int, kind: str, target: int) -> Callable[[], None]:
-    def write() -> None:
-        column = {"party_org": "party_org_id", "team": "team_id", "worker": "user_id"}[kind]
-        db.session.add(
-            CellAssignment(cell_id=cell_id, kind=kind, assigned_by=user.id, **{column: target})
-        )
-        if kind == "worker":
-            worker = db.session.get(User, target)
-            if worker is not None and not any(s.cell_id == cell_id for s in worker.scopes):
-                worker.scopes.append(UserScope(cell_id=cell_id))
-
-    return write

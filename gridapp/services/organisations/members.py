@@ -28,8 +28,8 @@ from gridapp.models import (
     Zone,
 )
 from gridapp.services import scope
-from gridapp.services.assignments import cell_in_scope
-from gridapp.services.organisations import ASSIGN_ROLES, _require
+from gridapp.services.organisations.access import ASSIGN_ROLES, require_role
+from gridapp.services.organisations.assignments import cell_in_scope
 
 
 def members_of_cell(user: User, cell_id: int) -> list[dict[str, Any]]:
@@ -60,7 +60,7 @@ def members_of_cell(user: User, cell_id: int) -> list[dict[str, Any]]:
 
 def writable_member(user: User, member_id: int) -> Member:
     """A member the user may act on: role first, then 404, then scope (403)."""
-    _require(user, ASSIGN_ROLES, "为党员登记报到或划定责任区")
+    require_role(user, ASSIGN_ROLES, "为党员登记报到或划定责任区")
     member = db.session.get(Member, member_id)
     if member is None:
         raise NotFound(f"未找到编号为 {member_id} 的党员")

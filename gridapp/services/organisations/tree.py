@@ -1,11 +1,5 @@
-"""The party-organisation tree, teams, members and cell assignments (one transaction each).
-
-Who may do what: coordinators and admins manage organisations and assignments within
-their scope; grid managers may assign within their communities; field staff read the
-organisations of their own cells. Members' phone numbers and homes are personal data:
-only users whose scope holds the member's home cell (or the member's org's community)
-see them.
-"""
+"""The party-organisation tree (read, create, rename, move, dissolve), the teams and the
+grid workers a user sees (one transaction each; who may do what: ``access``)."""
 
 from __future__ import annotations
 
@@ -13,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from gridapp.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from gridapp.core.errors import BadRequest, Conflict, Forbidden
 from gridapp.core.vocab import (
     ORG_KIND_LABELS,
     ORG_LEVEL_LABELS,
@@ -31,53 +25,20 @@ from gridapp.models import (
     GridCell,
     Member,
     PartyOrg,
-    Subdistrict,
     Unit,
     User,
     VolunteerTeam,
 )
 from gridapp.services import scope
-
-MANAGE_ROLES = {Role.ADMIN.value, Role.COORDINATOR.value}
-ASSIGN_ROLES = {Role.ADMIN.value, Role.COORDINATOR.value, Role.GRID_MANAGER.value}
-ASSIGNMENT_LABELS = {"party_org": "党组织", "team": "服务队", "worker": "网格员"}
-
-
-def _require(user: User, roles: set[str], what: str) -> None:
-    if user.role not in roles:
-        raise Forbidden(f"您的角色不能{what}")
-
-
-def visible_subdistricts(user: User) -> list[int]:
-    return list(db.session.scalars(scope.visible_subdistrict_ids(user).distinct()))
-
-
-def require_subdistrict(user: User, subdistrict_id: int) -> int:
-    """404 for an unknown subdistrict, 403 for one outside the user's scope."""
-    if db.session.get(Subdistrict, subdistrict_id) is None:
-        raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
-    if subdistrict_id not in visible_subdistricts(user):
-        raise Forbidden("该街道不在您的管辖范围内")
-    return subdistrict_id
-
-
-def require_community(user: User, community_id: int, *, whole: bool = False) -> Community:
-    """404 for an unknown community, 403 for one outside the user's scope (``whole``: one
-    the user oversees as a whole, not only through single cells)."""
-    community = db.session.get(Community, community_id)
-    if community is None:
-        raise NotFound(f"未找到编号为 {community_id} 的社区")
-    ids = scope.overseen_community_ids(user) if whole else scope.visible_community_ids(user)
-    if not scope.includes(ids, community_id):
-        raise Forbidden(f"社区（编号 {community_id}）不在您的管辖范围内")
-    return community
-
-
-def _org(org_id: int) -> PartyOrg:
-    org = db.session.get(PartyOrg, org_id)
-    if org is None:
-        raise NotFound(f"未找到编号为 {org_id} 的党组织")
-    return org
+from gridapp.services.organisations.access import (
+    ASSIGN_ROLES,
+    MANAGE_ROLES,
+    find_org,
+    require_community,
+    require_role,
+    require_subdistrict,
+    visible_subdistricts,
+)
 
 
 def _check_org_scope(user: User, org: PartyOrg) -> None:
@@ -94,8 +55,8 @@ def _check_org_scope(user: User, org: PartyOrg) -> None:
 
 def writable_org(user: User, org_id: int) -> PartyOrg:
     """The org ``org_id`` if the user may change it: role, then 404, then scope (403)."""
-    _require(user, MANAGE_ROLES, "修改党组织")
-    org = _org(org_id)
+    require_role(user, MANAGE_ROLES, "修改党组织")
+    org = find_org(org_id)
     _check_org_scope(user, org)
     return org
 
@@ -110,10 +71,10 @@ def authorize_create(
     user: User, parent_id: int | None, community_id: int | None
 ) -> PartyOrg | None:
     """Role, then the parent and the community named (404 unknown, 403 outside)."""
-    _require(user, MANAGE_ROLES, "新建党组织")
+    require_role(user, MANAGE_ROLES, "新建党组织")
     parent = None
     if parent_id is not None:
-        parent = _org(parent_id)
+        parent = find_org(parent_id)
         _check_org_scope(user, parent)
     if community_id is not None:
         require_community(user, community_id, whole=True)
@@ -123,11 +84,11 @@ def authorize_create(
 def authorize_move(
     user: User, org_id: int, parent_id: int | None
 ) -> tuple[PartyOrg, PartyOrg | None]:
-    _require(user, MANAGE_ROLES, "调整党组织隶属关系")
+    require_role(user, MANAGE_ROLES, "调整党组织隶属关系")
     org = writable_org(user, org_id)
     parent = None
     if parent_id is not None:
-        parent = _org(parent_id)
+        parent = find_org(parent_id)
         _check_org_scope(user, parent)
     return org, parent
 
@@ -283,7 +244,7 @@ def move_org(user: User, org_id: int, new_parent_id: int) -> dict[str, Any]:
 
 def dissolve_org(user: User, org_id: int) -> None:
     """Delete an organisation — only when nothing hangs on it; else name what does."""
-    _require(user, MANAGE_ROLES, "撤销党组织")
+    require_role(user, MANAGE_ROLES, "撤销党组织")
     org = writable_org(user, org_id)
     session = db.session
     blockers = []

@@ -42,7 +42,7 @@ from gridapp.services.editing import (
     apply_change,
     require_editor,
 )
-from gridapp.services.quality import require_whole_community
+from gridapp.services.quality.check import require_whole_community
 
 MAX_HOUSEHOLDS = 100_000
 

@@ -11,14 +11,13 @@ from flask_smorest import Blueprint
 from shapely.geometry import Point
 from werkzeug.wrappers import Response
 
-from gridapp.services import service_circles, service_planning
-from gridapp.services import service_coverage as sc
+from gridapp.services.coverage import circles as service_circles
+from gridapp.services.coverage import planning
+from gridapp.services.coverage import report as sc
 from gridapp.web.common import binary_doc, doc_errors, json_body, query_args, table_download
 from gridapp.web.coverage import schemas as s
 
 bp = Blueprint("coverage_api", __name__, url_prefix="/api", description="15分钟服务圈与工作覆盖")
-EXPORT_HEADER = ["社区", "网格编码", "网格名称", "户数", "覆盖户数", "户数覆盖率", "人口",
-                 "覆盖人口", "人口覆盖率", "未覆盖楼栋"]  # fmt: skip
 
 
 def _params(args: dict[str, Any]) -> sc.Params:
@@ -73,13 +72,13 @@ def circles(**args: Any) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def what_if(body: dict[str, Any]) -> Response:
     """假设：增加、移动或撤除服务阵地（不保存），立即看覆盖变化"""
-    scenario = service_planning.Scenario(
+    scenario = planning.Scenario(
         add=[Point(p["lon"], p["lat"]) for p in body["add"]],
         move={p["id"]: Point(p["lon"], p["lat"]) for p in body["move"]},
         remove=list(body["remove"]),
     )
     return jsonify(
-        service_planning.what_if(current_user, body.get("subdistrict_id"), _params(body), scenario)
+        planning.what_if(current_user, body.get("subdistrict_id"), _params(body), scenario)
     )
 
 
@@ -90,7 +89,7 @@ def what_if(body: dict[str, Any]) -> Response:
 def suggest(body: dict[str, Any]) -> Response:
     """建议新站点：覆盖最多未覆盖居民的 k 个位置（贪心 + 交换改进）"""
     return jsonify(
-        service_planning.suggest(
+        planning.suggest(
             current_user,
             body.get("subdistrict_id"),
             _params(body),
@@ -109,12 +108,5 @@ def suggest(body: dict[str, Any]) -> Response:
 def export(**args: Any) -> FlaskResponse:
     """导出工作覆盖表"""
     net, cov = sc.compute(current_user, args.get("subdistrict_id"), _params(args))
-    report = sc.report(current_user, net, cov)
-    rows: list[list[Any]] = [EXPORT_HEADER]
-    for c in report["cells"]:
-        rows.append(
-            [c["community_name"], c["code"], c["name"], c["households"], c["households_covered"],
-             c["share_households"], c["residents"], c["residents_covered"], c["share_residents"],
-             c["uncovered_buildings"]]
-        )  # fmt: skip
+    rows = sc.export_rows(current_user, net, cov)
     return table_download(rows, args["format"], "工作覆盖", "service-coverage")

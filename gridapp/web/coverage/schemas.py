@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
 from gridapp.core.vocab import ServiceKind
-from gridapp.services.service_circles import (
+from gridapp.services.coverage.circles import (
     DEFAULT_TOLERANCE_M,
     MAX_TOLERANCE_M,
     MAX_ZOOM,

@@ -12,7 +12,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
-from gridapp.services import edit_ops, editing
+from gridapp.services import editing
 from gridapp.web.common import (
     ID,
     Target,
@@ -49,7 +49,7 @@ check_writes_first(
     bp,
     {
         "editing_api.save_change": _change_targets,
-        "editing_api.split_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
+        "editing_api.split_cell": lambda user, t: editing.editable_cell(user, t.path["cell_id"]),
         "editing_api.merge_cells": lambda user, t: editing.editable_cells(
             user, t.numbers("cells", "id")
         ),
@@ -58,8 +58,8 @@ check_writes_first(
             if (community_id := t.number("community_id")) is None
             else editing.editable_community(user, community_id, whole=True)
         ),
-        "editing_api.rename_cell": lambda user, t: edit_ops.editable_cell(user, t.path["cell_id"]),
-        "editing_api.revert_change": lambda user, t: edit_ops.revertible_change(
+        "editing_api.rename_cell": lambda user, t: editing.editable_cell(user, t.path["cell_id"]),
+        "editing_api.revert_change": lambda user, t: editing.revertible_change(
             user, t.path["change_id"]
         ),
     },
@@ -114,7 +114,7 @@ def save_change(body: dict[str, Any]) -> Response:
 def split_cell(body: dict[str, Any], cell_id: int) -> Response:
     """用一条线把网格分成两个或多个网格"""
     line = lonlat_geometry(body["line"], "分割线", ("LineString",))
-    result = edit_ops.split(
+    result = editing.split(
         current_user,
         cell_id,
         body["version"],
@@ -133,7 +133,7 @@ def split_cell(body: dict[str, Any], cell_id: int) -> Response:
 @doc_errors(bp, *WRITE_ERRORS)
 def merge_cells(body: dict[str, Any]) -> Response:
     """合并同一社区内相邻的网格"""
-    result = edit_ops.merge(
+    result = editing.merge(
         current_user,
         [(c["id"], c["version"]) for c in body["cells"]],
         keep=body.get("keep"),
@@ -150,7 +150,7 @@ def merge_cells(body: dict[str, Any]) -> Response:
 def draw_cell(body: dict[str, Any]) -> Response:
     """在社区内画一个新网格（自动裁剪到未被覆盖的区域）"""
     geometry = lonlat_geometry(body["geometry"], "新网格", ("Polygon", "MultiPolygon"))
-    result, overlapped = edit_ops.create(
+    result, overlapped = editing.draw(
         current_user,
         body["community_id"],
         body["name"],
@@ -168,7 +168,7 @@ def draw_cell(body: dict[str, Any]) -> Response:
 @doc_errors(bp, *WRITE_ERRORS)
 def rename_cell(body: dict[str, Any], cell_id: int) -> Response:
     """修改网格名称"""
-    return _result(edit_ops.rename(current_user, cell_id, body["version"], body["name"]))
+    return _result(editing.rename(current_user, cell_id, body["version"], body["name"]))
 
 
 @bp.post(f"/changes/<{ID}:change_id>/revert")
@@ -177,7 +177,7 @@ def rename_cell(body: dict[str, Any], cell_id: int) -> Response:
 @doc_errors(bp, *WRITE_ERRORS)
 def revert_change(body: dict[str, Any], change_id: int) -> Response:
     """撤销一次修改（撤销本身也按保存规则校验）"""
-    return _result(edit_ops.revert(current_user, change_id, dry_run=body["dry_run"]))
+    return _result(editing.revert(current_user, change_id, dry_run=body["dry_run"]))
 
 
 @bp.get(f"/cells/<{ID}:cell_id>/history")
@@ -185,4 +185,4 @@ def revert_change(body: dict[str, Any], change_id: int) -> Response:
 @doc_errors(bp, 403, 404)
 def cell_history(cell_id: int) -> Response:
     """网格的修改记录（谁、何时、改了什么、面积变化）"""
-    return jsonify({"entries": edit_ops.history(current_user, cell_id)})
+    return jsonify({"entries": editing.cell_history(current_user, cell_id)})

@@ -12,8 +12,7 @@ from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
 from gridapp.core.vocab import ROLE_LABELS, Role
-from gridapp.extensions import db
-from gridapp.services import features
+from gridapp.services.map import features
 from gridapp.web.common import ID, doc_errors, query_args
 from gridapp.web.map import schemas as s
 from gridapp.web.validation import Schema
@@ -46,7 +45,7 @@ class Me(MethodView):
                 "display_name": current_user.display_name,
                 "role": current_user.role,
                 "role_label": ROLE_LABELS[Role(current_user.role)],
-                "extent": features.extent(db.session, current_user),
+                "extent": features.extent(current_user),
             }
         )
 
@@ -59,7 +58,7 @@ class Communities(MethodView):
     def get(self, bbox: str | None = None) -> Response:
         """社区 (GeoJSON FeatureCollection)"""
         box = features.BBox.parse(bbox)
-        return _json(features.communities(db.session, current_user, box))
+        return _json(features.communities(current_user, box))
 
 
 @bp.route(f"/communities/<{ID}:community_id>")
@@ -68,7 +67,7 @@ class CommunityItem(MethodView):
     @_doc_errors(403, 404)
     def get(self, community_id: int) -> Response:
         """单个社区 (GeoJSON Feature)"""
-        return _json(features.community(db.session, current_user, community_id))
+        return _json(features.community(current_user, community_id))
 
 
 @bp.route("/cells")
@@ -79,7 +78,7 @@ class Cells(MethodView):
     def get(self, bbox: str | None = None, community_id: int | None = None) -> Response:
         """网格 (GeoJSON FeatureCollection)"""
         box = features.BBox.parse(bbox)
-        return _json(features.cells(db.session, current_user, box, community_id))
+        return _json(features.cells(current_user, box, community_id))
 
 
 @bp.route(f"/cells/<{ID}:cell_id>")
@@ -88,7 +87,7 @@ class CellItem(MethodView):
     @_doc_errors(403, 404)
     def get(self, cell_id: int) -> Response:
         """单个网格 (GeoJSON Feature)"""
-        return _json(features.cell(db.session, current_user, cell_id))
+        return _json(features.cell(current_user, cell_id))
 
 
 @bp.route("/service-points")
@@ -99,7 +98,7 @@ class ServicePoints(MethodView):
     def get(self, bbox: str | None = None, kind: list[str] | None = None) -> Response:
         """服务阵地 (GeoJSON FeatureCollection)"""
         box = features.BBox.parse(bbox)
-        return _json(features.service_points(db.session, current_user, box, kind or ()))
+        return _json(features.service_points(current_user, box, kind or ()))
 
 
 @bp.route(f"/service-points/<{ID}:point_id>")
@@ -108,7 +107,7 @@ class ServicePointItem(MethodView):
     @_doc_errors(403, 404)
     def get(self, point_id: int) -> Response:
         """单个服务阵地 (GeoJSON Feature)"""
-        return _json(features.service_point(db.session, current_user, point_id))
+        return _json(features.service_point(current_user, point_id))
 
 
 @bp.route("/buildings")
@@ -119,7 +118,7 @@ class Buildings(MethodView):
     def get(self, bbox: str | None = None) -> Response:
         """可见网格内的建筑 (GeoJSON FeatureCollection)"""
         box = features.BBox.parse(bbox)
-        return _json(features.buildings(db.session, current_user, box))
+        return _json(features.buildings(current_user, box))
 
 
 @bp.route("/streets")
@@ -130,4 +129,4 @@ class Streets(MethodView):
     def get(self, bbox: str | None = None) -> Response:
         """步行路网 (GeoJSON FeatureCollection)"""
         box = features.BBox.parse(bbox)
-        return _json(features.streets(db.session, current_user, box))
+        return _json(features.streets(current_user, box))

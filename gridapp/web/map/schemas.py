@@ -6,7 +6,7 @@ import marshmallow
 from marshmallow import fields, validate
 
 from gridapp.core.vocab import Role, ServiceKind
-from gridapp.services.features import BBOX_PATTERN
+from gridapp.services.map.features import BBOX_PATTERN
 from gridapp.web.validation import Schema
 
 BBOX_HELP = "最小经度,最小纬度,最大经度,最大纬度 (EPSG:4326), e.g. 116.45,39.90,116.50,39.93"

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from gridapp.core.errors import BadRequest
-from gridapp.services import assignments, imports, members, org_coverage, organisations
+from gridapp.services.organisations import assignments, coverage, imports, members, tree
 from gridapp.web.common import (
     ID,
     WriteCheck,
@@ -37,18 +37,14 @@ IMPORT_KINDS = "any(members, teams, assignments)"
 
 # Each write's permission check, run before its body is validated (see check_writes_first).
 WRITE_CHECKS: dict[str, WriteCheck] = {
-    "organisations_api.create_org": lambda user, t: organisations.authorize_create(
+    "organisations_api.create_org": lambda user, t: tree.authorize_create(
         user, t.number("parent_id"), t.number("community_id")
     ),
-    "organisations_api.rename_org": lambda user, t: organisations.writable_org(
-        user, t.path["org_id"]
-    ),
-    "organisations_api.move_org": lambda user, t: organisations.authorize_move(
+    "organisations_api.rename_org": lambda user, t: tree.writable_org(user, t.path["org_id"]),
+    "organisations_api.move_org": lambda user, t: tree.authorize_move(
         user, t.path["org_id"], t.number("parent_id")
     ),
-    "organisations_api.dissolve_org": lambda user, t: organisations.writable_org(
-        user, t.path["org_id"]
-    ),
+    "organisations_api.dissolve_org": lambda user, t: tree.writable_org(user, t.path["org_id"]),
     "organisations_api.assign": lambda user, t: assignments.authorize_assign(
         user, t.path["cell_id"], t.body.get("kind"), t.number("target_id")
     ),
@@ -74,7 +70,7 @@ check_writes_first(bp, WRITE_CHECKS)
 @doc_errors(bp, 400, 403, 404)
 def org_tree(subdistrict_id: int | None = None) -> Response:
     """党组织树（街道党工委 → 社区党委/党总支 → 党支部 → 党小组）"""
-    return jsonify({"tree": organisations.org_tree(current_user, subdistrict_id)})
+    return jsonify({"tree": tree.org_tree(current_user, subdistrict_id)})
 
 
 @bp.post("/party-orgs")
@@ -83,7 +79,7 @@ def org_tree(subdistrict_id: int | None = None) -> Response:
 @doc_errors(bp, 400, 403, 404, 409)
 def create_org(body: dict[str, Any]) -> Response:
     """新建党组织"""
-    return jsonify(organisations.create_org(current_user, **body))
+    return jsonify(tree.create_org(current_user, **body))
 
 
 @bp.post(f"/party-orgs/<{ID}:org_id>/rename")
@@ -92,9 +88,7 @@ def create_org(body: dict[str, Any]) -> Response:
 @doc_errors(bp, 400, 403, 404, 409)
 def rename_org(body: dict[str, Any], org_id: int) -> Response:
     """更名（及书记）"""
-    return jsonify(
-        organisations.rename_org(current_user, org_id, body["name"], body.get("secretary"))
-    )
+    return jsonify(tree.rename_org(current_user, org_id, body["name"], body.get("secretary")))
 
 
 @bp.post(f"/party-orgs/<{ID}:org_id>/move")
@@ -103,7 +97,7 @@ def rename_org(body: dict[str, Any], org_id: int) -> Response:
 @doc_errors(bp, 400, 403, 404, 409)
 def move_org(body: dict[str, Any], org_id: int) -> Response:
     """调整隶属关系"""
-    return jsonify(organisations.move_org(current_user, org_id, body["parent_id"]))
+    return jsonify(tree.move_org(current_user, org_id, body["parent_id"]))
 
 
 @bp.post(f"/party-orgs/<{ID}:org_id>/dissolve")
@@ -111,7 +105,7 @@ def move_org(body: dict[str, Any], org_id: int) -> Response:
 @doc_errors(bp, 403, 404, 409)
 def dissolve_org(org_id: int) -> Response:
     """撤销党组织（仍有下级、党员、网格或单位时拒绝并说明）"""
-    organisations.dissolve_org(current_user, org_id)
+    tree.dissolve_org(current_user, org_id)
     return jsonify({"ok": True})
 
 
@@ -121,7 +115,7 @@ def dissolve_org(org_id: int) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def teams(community_id: int | None = None) -> Response:
     """志愿服务队、专业服务队、便民服务队"""
-    return jsonify({"teams": organisations.teams(current_user, community_id)})
+    return jsonify({"teams": tree.teams(current_user, community_id)})
 
 
 @bp.get("/workers")
@@ -129,7 +123,7 @@ def teams(community_id: int | None = None) -> Response:
 @doc_errors(bp)
 def workers() -> Response:
     """网格员：负责您管辖范围内网格的（只列出您能看到的网格），以及尚未分配的"""
-    return jsonify({"workers": organisations.workers(current_user)})
+    return jsonify({"workers": tree.workers(current_user)})
 
 
 @bp.get(f"/cells/<{ID}:cell_id>/assignments")
@@ -219,7 +213,7 @@ def units() -> Response:
 @doc_errors(bp, 400, 403, 404)
 def organisation_coverage(community_id: int | None = None) -> Response:
     """组织覆盖：每个网格有无党组织、网格员、服务队、党员中心户"""
-    return jsonify(org_coverage.coverage_report(current_user, community_id))
+    return jsonify(coverage.coverage_report(current_user, community_id))
 
 
 @bp.get("/coverage/organisation/export")
@@ -228,7 +222,7 @@ def organisation_coverage(community_id: int | None = None) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def export_coverage(format: str = "csv", community_id: int | None = None) -> FlaskResponse:
     """导出组织覆盖表"""
-    rows = org_coverage.export_rows(current_user, community_id)
+    rows = coverage.export_rows(current_user, community_id)
     return table_download(rows, format, "组织覆盖", "organisation-coverage")
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, render_template, url_for
 from flask_login import current_user
 
 from gridapp.core.vocab import ORG_KIND_LABELS, ORG_LEVEL_LABELS, ORG_LEVEL_RANK
-from gridapp.services import organisations
+from gridapp.services.organisations.access import ASSIGN_ROLES, MANAGE_ROLES
 from gridapp.services.places import subdistrict_choices
 from gridapp.web.common import base_data_urls, url_template
 from gridapp.web.mapframe import page_map
@@ -33,8 +33,8 @@ IMPORT_KINDS = (("members", "党员"), ("teams", "服务队"), ("assignments", "
 
 def _permissions() -> dict[str, bool]:
     return {
-        "can_manage": current_user.role in organisations.MANAGE_ROLES,
-        "can_assign": current_user.role in organisations.ASSIGN_ROLES,
+        "can_manage": current_user.role in MANAGE_ROLES,
+        "can_assign": current_user.role in ASSIGN_ROLES,
     }
 
 

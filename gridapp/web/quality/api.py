@@ -16,8 +16,8 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
-from gridapp.services import proposal, quality
 from gridapp.services.editing import require_editor
+from gridapp.services.quality import check, proposal
 from gridapp.web.common import ID, check_writes_first, doc_errors, json_body
 from gridapp.web.quality import schemas as s
 
@@ -47,7 +47,7 @@ check_writes_first(
 @doc_errors(bp, 403, 404)
 def community_check(community_id: int) -> Response:
     """检查社区的网格划分：重叠、空隙、碎片、超出社区、建筑被切开、几何无效"""
-    return jsonify(quality.check_community(current_user, community_id))
+    return jsonify(check.check_community(current_user, community_id))
 
 
 @bp.get(f"/subdistricts/<{ID}:subdistrict_id>/partition-check")
@@ -55,7 +55,7 @@ def community_check(community_id: int) -> Response:
 @doc_errors(bp, 403, 404)
 def subdistrict_check(subdistrict_id: int) -> Response:
     """检查整个街道的网格划分（须管辖整个街道）"""
-    return jsonify(quality.check_subdistrict(current_user, subdistrict_id))
+    return jsonify(check.check_subdistrict(current_user, subdistrict_id))
 
 
 @bp.post(f"/communities/<{ID}:community_id>/proposal")

@@ -7,8 +7,8 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from gridapp.core.errors import BadRequest
-from gridapp.services import proposal, quality
 from gridapp.services.editing import require_editor
+from gridapp.services.quality import check, proposal
 from gridapp.web.common import base_data_urls, url_template
 from gridapp.web.mapframe import page_map
 
@@ -27,7 +27,7 @@ def _int_arg(name: str) -> int | None:
 @bp.get("/check")
 def check_page() -> str:
     """The partition check: pick a community or a whole subdistrict, see every problem."""
-    quality.require_checker(current_user)
+    check.require_checker(current_user)
     return render_template(
         "quality/check.html",
         map_parts=page_map((("communities", "社区"), ("cells", "网格"), ("problems", "问题"))),
@@ -37,7 +37,7 @@ def check_page() -> str:
             "subdistrict_check": url_template("quality_api.subdistrict_check", subdistrict_id=1),
         },
         selected={"community": _int_arg("community"), "subdistrict": _int_arg("subdistrict")},
-        choices=quality.choices(current_user),
+        choices=check.choices(current_user),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from gridapp.services.proposal import MAX_HOUSEHOLDS
+from gridapp.services.quality.proposal import MAX_HOUSEHOLDS
 from gridapp.web.validation import Schema
 
 KINDS = ["invalid", "outside", "overlap", "gap", "sliver", "building_cut"]
