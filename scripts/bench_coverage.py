@@ -21,7 +21,7 @@ graph cache, in one run:
    of what pgRouting needs for our output) and, for the same output as ours (every
    building's distance), one ``pgr_withPointsDD`` per service point with all buildings as
    points on their edges — on the large network a sample of sources, extrapolated;
-3. one service-circle polygon (``service_circles.circles`` for one point id, its cache
+3. one service-circle polygon (``circles.circles_json`` for one point id, its cache
    emptied before each);
 4. a what-if update (``what_if`` adding one hypothetical station);
 5. site suggestion, k = 5 from 2,000 candidate buildings (``suggest``), and on small demo
@@ -854,9 +854,10 @@ def describe(ctx: Context, build_s: float) -> str:
 
 
 def context(label: str, sub_id: int, user: Any) -> tuple[Context, float]:
+    from gridapp.services.coverage import network
     from gridapp.services.coverage import report as sc
 
-    sc._cache.pop(sub_id, None)
+    network._cache.pop(sub_id, None)
     t0 = time.perf_counter()
     net = sc.network(sub_id)
     build_s = time.perf_counter() - t0
