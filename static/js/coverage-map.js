@@ -1,7 +1,7 @@
 // The coverage map: cells coloured by the most important thing they lack (classes
 // `cov-cell cov-<status>`, colours in org.css), faded when outside the picked community;
 // units based in the area as small markers. Clicking a cell calls `onPick(cellId)`.
-import { communityLayer, el, infoCard, landLayer, streetLayer } from './map-layers.js';
+import { communityLayer, el, infoCard, landLayer, streetLayer, watchSize } from './map-layers.js';
 import { STATUS_LABELS, UNIT_KIND_LABELS, cellStatus } from './org-dom.js';
 
 const L = window.L;
@@ -12,6 +12,7 @@ export class CoverageMap {
   constructor(shell, onPick) {
     this.shell = shell;
     this.map = window[shell.dataset.mapVar];
+    watchSize(this.map);
     this.groups = {};
     for (const [key, name] of Object.entries(JSON.parse(shell.dataset.layerVars))) {
       this.groups[key] = window[name];
