@@ -2,6 +2,7 @@
 // `cov-cell cov-<status>`, colours in org.css), faded when outside the picked community;
 // units based in the area as small markers. Clicking a cell calls `onPick(cellId)`.
 import { communityLayer, el, infoCard, landLayer, streetLayer, watchSize } from './map-layers.js';
+import { MarkerPiles } from './marker-piles.js';
 import { STATUS_LABELS, UNIT_KIND_LABELS, cellStatus } from './org-dom.js';
 
 const L = window.L;
@@ -28,6 +29,12 @@ export class CoverageMap {
     this.groups.communities.addLayer(communityLayer(communities));
     this.groups.streets.addLayer(streetLayer(streets));
     this.groups.units.addLayer(unitLayer(units));
+    // units close together show as one pile until the map is zoomed in
+    this.piles = new MarkerPiles(this.map, [this.groups.units], {
+      kindOf: () => 'unit',
+      glyphs: { unit: '单' },
+      labels: { unit: '驻区单位' },
+    });
     const polygons = L.geoJSON(cells, {
       pane: 'gridCells',
       style: () => ({ className: 'grid-cell cov-cell', weight: 2, fillOpacity: 0.5 }),
@@ -114,6 +121,7 @@ export class CoverageMap {
     if (bounds && bounds.isValid()) {
       this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: FIT_MAX_ZOOM });
     }
+    if (this.piles) this.piles.update();
   }
 }
 
