@@ -6,8 +6,9 @@
   toggles, labels of form fields and Leaflet's own controls — also with the menu, every
   folded panel and the layer control opened;
 - no text is smaller than 12 px;
-- nothing is wider than the screen (the page does not scroll sideways, every table cell lies
-  inside the screen: tables become cards);
+- nothing is wider than the screen: the page does not scroll sideways, and every table cell
+  lies inside the screen and is at least 48 px wide (tables become cards rather than columns
+  squeezed to a character per line);
 - legends start closed;
 - the field worker's map opens on her own cell, not on the whole subdistrict.
 
@@ -96,20 +97,23 @@ while (walker.nextNode()) {
 return tiny;
 """
 
-# Page width and table cells reaching past the screen's edges.
+# Page width; table cells reaching past the screen's edges, or so narrow that their text
+# stands one or two characters to a line (a table squeezed into the screen).
 OVERFLOW_JS = """
 const width = window.innerWidth;
+const minCell = arguments[0];
 const out = [];
 for (const cell of document.querySelectorAll('table td, table th')) {
   const r = cell.getBoundingClientRect();
-  if (!r.width || !r.height) continue;
-  if (r.left < -1 || r.right > width + 1) {
-    const text = cell.textContent.trim().slice(0, 12);
-    out.push(`"${text}" ${Math.round(r.left)}–${Math.round(r.right)}`);
+  const text = cell.textContent.trim();
+  if (!r.width || !r.height || !text) continue;
+  if (r.left < -1 || r.right > width + 1 || r.width < minCell) {
+    out.push(`"${text.slice(0, 12)}" ${Math.round(r.left)}–${Math.round(r.right)}`);
   }
 }
 return {width, scrollWidth: document.documentElement.scrollWidth, cells: out};
 """
+MIN_CELL_PX = 48  # three or four characters
 
 # Open what a user can open: the menu, every folded panel and legend, the layer control.
 OPEN_EVERYTHING_JS = """
@@ -160,6 +164,11 @@ def open_page(driver: Chrome, base_url: str, path: str) -> None:
 
 def check_phone_page(driver: Chrome, path: str) -> None:
     """The checks every page passes on a phone (the module docstring lists them)."""
+    overflow: dict[str, Any] = driver.execute_script(OVERFLOW_JS, MIN_CELL_PX)
+    assert overflow["width"] == PHONE["width"], f"{path}: the page widened the viewport"
+    assert overflow["scrollWidth"] <= PHONE["width"], f"{path}: the page scrolls sideways"
+    assert overflow["cells"] == [], f"{path}: table cells off the screen or squeezed"
+
     if path in MAP_PAGES:
         rect: dict[str, Any] = driver.execute_script(MAP_RECT_JS)
         visible = min(rect["bottom"], rect["viewport"]) - rect["top"]
@@ -168,18 +177,15 @@ def check_phone_page(driver: Chrome, path: str) -> None:
         legend = driver.find_element(By.CSS_SELECTOR, "#grid-map .map-legend")
         assert legend.get_attribute("open") is None, f"{path}: the legend starts open"
 
-    overflow: dict[str, Any] = driver.execute_script(OVERFLOW_JS)
-    assert overflow["width"] == PHONE["width"], f"{path}: the page widened the viewport"
-    assert overflow["scrollWidth"] <= PHONE["width"], f"{path}: the page scrolls sideways"
-    assert overflow["cells"] == [], f"{path}: table cells off the screen"
-
     assert driver.execute_script(TINY_TEXT_JS, MIN_FONT_PX) == [], f"{path}: text under 12 px"
     assert driver.execute_script(SMALL_CONTROLS_JS, MIN_TARGET_PX) == [], path
 
     driver.execute_script(OPEN_EVERYTHING_JS)
     assert driver.execute_script(SMALL_CONTROLS_JS, MIN_TARGET_PX) == [], f"{path}, all opened"
     assert driver.execute_script(TINY_TEXT_JS, MIN_FONT_PX) == [], f"{path}, all opened"
-    assert driver.execute_script(OVERFLOW_JS)["scrollWidth"] <= PHONE["width"], path
+    overflow = driver.execute_script(OVERFLOW_JS, MIN_CELL_PX)
+    assert overflow["scrollWidth"] <= PHONE["width"], f"{path}, all opened"
+    assert overflow["cells"] == [], f"{path}, all opened: table cells off the screen or squeezed"
 
 
 @pytest.mark.parametrize("username", ["t_field", "t_coordinator"])
