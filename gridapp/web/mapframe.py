@@ -63,7 +63,8 @@ def build_map(
     # Starts over China; the browser fits the view to the user's cells (/api/me extent).
     # prefer_canvas=False: SVG, so each cell is a <path class="grid-cell"> tests can count.
     m = folium.Map(location=(35.0, 105.0), zoom_start=4, tiles=None, prefer_canvas=False)
-    m.options.update(max_zoom=MAX_ZOOM, min_zoom=3, zoom_snap=0.5)
+    # zoom_snap 0.25: fitting the view to the user's cells fills a phone's narrow screen
+    m.options.update(max_zoom=MAX_ZOOM, min_zoom=3, zoom_snap=0.25)
     # Instance attributes: folium's class defaults point at CDNs (jQuery, Bootstrap, ...).
     m.default_js = [("leaflet", static_url("vendor/leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", static_url("vendor/leaflet/leaflet.css"))]

@@ -1,7 +1,8 @@
 // The coverage map: cells coloured by the most important thing they lack (classes
 // `cov-cell cov-<status>`, colours in org.css), faded when outside the picked community;
 // units based in the area as small markers. Clicking a cell calls `onPick(cellId)`.
-import { communityLayer, el, infoCard, landLayer, streetLayer } from './map-layers.js';
+import { communityLayer, el, infoCard, landLayer, streetLayer, watchSize } from './map-layers.js';
+import { MarkerPiles } from './marker-piles.js';
 import { STATUS_LABELS, UNIT_KIND_LABELS, cellStatus } from './org-dom.js';
 
 const L = window.L;
@@ -12,6 +13,7 @@ export class CoverageMap {
   constructor(shell, onPick) {
     this.shell = shell;
     this.map = window[shell.dataset.mapVar];
+    watchSize(this.map);
     this.groups = {};
     for (const [key, name] of Object.entries(JSON.parse(shell.dataset.layerVars))) {
       this.groups[key] = window[name];
@@ -27,6 +29,12 @@ export class CoverageMap {
     this.groups.communities.addLayer(communityLayer(communities));
     this.groups.streets.addLayer(streetLayer(streets));
     this.groups.units.addLayer(unitLayer(units));
+    // units close together show as one pile until the map is zoomed in
+    this.piles = new MarkerPiles(this.map, [this.groups.units], {
+      kindOf: () => 'unit',
+      glyphs: { unit: '单' },
+      labels: { unit: '驻区单位' },
+    });
     const polygons = L.geoJSON(cells, {
       pane: 'gridCells',
       style: () => ({ className: 'grid-cell cov-cell', weight: 2, fillOpacity: 0.5 }),
@@ -113,6 +121,7 @@ export class CoverageMap {
     if (bounds && bounds.isValid()) {
       this.map.fitBounds(bounds, { padding: [20, 20], maxZoom: FIT_MAX_ZOOM });
     }
+    if (this.piles) this.piles.update();
   }
 }
 

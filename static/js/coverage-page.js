@@ -110,10 +110,6 @@ function fillPicker(communities, wanted) {
 }
 
 async function main() {
-  // On a phone the legend starts closed so that it does not cover the map.
-  if (window.matchMedia('(max-width: 600px)').matches) {
-    document.querySelector('#grid-map .map-legend').open = false;
-  }
   const wanted = Number(new URLSearchParams(window.location.search).get('community')) || null;
   try {
     const [communities, cells, streets, units] = await Promise.all([

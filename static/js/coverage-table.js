@@ -41,7 +41,7 @@ export class CellTable {
     if (cell.blind_spot) tr.classList.add('blind-spot');
     tr.append(el('td', null, cell.community_name));
     tr.append(el('td', 'code', cell.code));
-    tr.append(el('td', null, cell.name));
+    tr.append(el('td', 'card-title', cell.name));
     tr.append(el('td', 'num', number(cell.households)));
     for (const [item, field] of NAME_COLUMNS) {
       const names = cell[field];
@@ -52,12 +52,12 @@ export class CellTable {
     const hubs = el('td', `num${cell.hubs ? '' : ' lacking'}`, cell.hubs ? `${cell.hubs} 户` : '无');
     hubs.dataset.item = 'hub';
     tr.append(hubs);
-    const missing = el('td', 'missing');
+    const missing = el('td', 'missing card-wide');
     if (cell.missing.length === 0) missing.append(el('span', 'tag ok', '齐全'));
     for (const item of cell.missing) missing.append(el('span', `tag tag-${item}`, labels[item]));
     if (cell.blind_spot) missing.append(el('span', 'tag tag-blind', '盲点'));
     tr.append(missing);
-    const action = el('td', 'action');
+    const action = el('td', 'action card-wide card-action');
     const open = button(this.actionLabel, 'open-cell', () => this.onOpen(cell.cell_id));
     open.setAttribute('aria-label', `${this.actionLabel}：${cell.name}`);
     action.append(open);

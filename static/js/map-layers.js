@@ -6,8 +6,22 @@
 const L = window.L;
 
 /** A class-name token from a vocabulary key ("compound_path"); anything else becomes "other". */
-function token(value) {
+export function token(value) {
   return /^[a-z][a-z0-9_]*$/.test(value || '') ? value : 'other';
+}
+
+/**
+ * Keep Leaflet's idea of the map's size right when the page, not the window, resizes it
+ * (phone layouts, folding panels): Leaflet itself only listens to the window.
+ */
+export function watchSize(map) {
+  const container = map.getContainer();
+  let last = `${container.clientWidth}x${container.clientHeight}`;
+  new ResizeObserver(() => {
+    const now = `${container.clientWidth}x${container.clientHeight}`;
+    if (now !== last) map.invalidateSize();
+    last = now;
+  }).observe(container);
 }
 
 /** Create an element with optional class and text content. */

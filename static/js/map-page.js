@@ -10,7 +10,9 @@ import {
   landLayer,
   servicePointLayer,
   streetLayer,
+  watchSize,
 } from './map-layers.js';
+import { MarkerPiles } from './marker-piles.js';
 
 const CELL_LABEL_ZOOM = 15; // cell names from this zoom on
 const CELL_CODE_ZOOM = 17; // and their codes from this one
@@ -57,7 +59,14 @@ async function main() {
   const groups = {};
   for (const [key, name] of Object.entries(readJSON(shell, 'layerVars'))) groups[key] = window[name];
   const api = createApi(readJSON(shell, 'apiUrls'));
-  const glyphs = Object.fromEntries(readJSON(shell, 'serviceKinds').map((k) => [k.kind, k.glyph]));
+  const kinds = readJSON(shell, 'serviceKinds');
+  const glyphs = Object.fromEntries(kinds.map((k) => [k.kind, k.glyph]));
+  const piles = new MarkerPiles(map, [groups.service_points], {
+    kindOf: (marker) => marker.feature.properties.kind,
+    glyphs,
+    labels: Object.fromEntries(kinds.map((k) => [k.kind, k.label])),
+  });
+  watchSize(map);
 
   try {
     const [me, communities, cells, buildings, streets, points] = await Promise.all([
@@ -77,6 +86,7 @@ async function main() {
     groups.service_points.addLayer(servicePointLayer(points, glyphs));
     fitToExtent(map, me.extent);
     trackLabels(map, shell, cellPolygons);
+    piles.update();
 
     shell.dataset.communityCount = String(communities.features.length);
     shell.dataset.cellCount = String(cells.features.length);

@@ -8,6 +8,7 @@ import {
   infoCard,
   landLayer,
   streetLayer,
+  watchSize,
 } from './map-layers.js';
 import { ORG_ITEMS, num, pct, shareBin } from './service-format.js';
 
@@ -25,6 +26,7 @@ export class ServiceMap {
     this.shell = shell;
     this.map = window[shell.dataset.mapVar];
     this.map.options.zoomSnap = 0.25; // finer fits: the whole subdistrict above the legend
+    watchSize(this.map);
     this.groups = {};
     for (const [key, name] of Object.entries(JSON.parse(shell.dataset.layerVars))) {
       this.groups[key] = window[name];

@@ -4,6 +4,7 @@
 //   move(id, latlng), unmove(id), remove(id), restore(id),
 //   moveAdded(item, latlng), dropAdded(item), adopt(site)
 import { el, infoCard } from './map-layers.js';
+import { MarkerPiles } from './marker-piles.js';
 import { num, pct } from './service-format.js';
 
 const L = window.L;
@@ -38,7 +39,7 @@ function withActions(card, buttons) {
 }
 
 export class Markers {
-  constructor(map, groups, glyphs, actions) {
+  constructor(map, groups, glyphs, actions, labels = {}) {
     this.map = map;
     this.groups = groups;
     this.glyphs = glyphs;
@@ -46,6 +47,13 @@ export class Markers {
     this.stations = new Map(); // id -> {station, marker, home}
     this.ghosts = L.layerGroup();
     this.groups.stations.addLayer(this.ghosts);
+    // stations that would cover each other at this zoom show as one pile (not the ghosts)
+    this.piles = new MarkerPiles(map, [groups.stations], {
+      kindOf: (marker) => marker.options.kind,
+      include: (marker) => marker.options.kind !== undefined,
+      glyphs,
+      labels,
+    });
   }
 
   /** The counted stations (from the coverage report), with details from /api/service-points;
@@ -63,6 +71,7 @@ export class Markers {
         icon: divIcon(`sp-icon sp-${kind} svc-station-off`, this.glyphs[kind] || '站', 22),
         title: `${f.properties.name}（未计入）`,
         keyboard: false,
+        kind,
       });
       const why = offNetwork.has(f.id) ? '离道路过远，未计入' : '未计入所选类型';
       marker.bindPopup(() => this.card(f.properties, f.properties.kind_label, why));
@@ -77,6 +86,7 @@ export class Markers {
         draggable: true,
         autoPan: true,
         riseOnHover: true,
+        kind: s.kind,
       });
       marker.on('add', () => {
         marker.getElement().dataset.pointId = String(s.id);
@@ -86,6 +96,7 @@ export class Markers {
       this.groups.stations.addLayer(marker);
       this.stations.set(s.id, { station: s, marker, home, details: details.get(s.id) });
     }
+    this.piles.update();
   }
 
   stationIcon(s, state) {
@@ -156,6 +167,7 @@ export class Markers {
         );
       }
     }
+    this.piles.update();
   }
 
   /** Hypothetical stations: draggable, numbered as the API names them (假设站点1, 2, …). */

@@ -18,9 +18,9 @@ const shell = document.getElementById('grid-map');
 const urls = JSON.parse(page.dataset.apiUrls);
 const limits = JSON.parse(page.dataset.limits);
 const subdistricts = new Map(JSON.parse(page.dataset.subdistricts).map((s) => [s.id, s.name]));
-const glyphs = Object.fromEntries(
-  JSON.parse(page.dataset.serviceKinds).map((k) => [k.kind, k.glyph]),
-);
+const kinds = JSON.parse(page.dataset.serviceKinds);
+const glyphs = Object.fromEntries(kinds.map((k) => [k.kind, k.glyph]));
+const kindLabels = Object.fromEntries(kinds.map((k) => [k.kind, k.label]));
 const status = page.querySelector('.svc-status');
 const figures = document.getElementById('svc-figures');
 const whatifBox = document.getElementById('svc-whatif');
@@ -104,7 +104,7 @@ const markers = new Markers(map, smap.groups, glyphs, {
   moveAdded: (item, latlng) => change(scenario.moveAdded(item, latlng)),
   dropAdded: (item) => change(scenario.dropAdded(item)),
   adopt: (site) => adopt(site),
-});
+}, kindLabels);
 const suggest = new Suggest(document.getElementById('svc-suggest'), {
   request: (body) => postJSON(urls.suggest, body),
   params: () => state.params,

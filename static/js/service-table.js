@@ -151,7 +151,7 @@ export class CoverageTables {
       const tr = el('tr');
       tr.dataset.cellId = String(r.cell_id);
       tr.dataset.shareResidents = String(r.share_residents);
-      const name = el('td', 'cell-name');
+      const name = el('td', 'cell-name card-title');
       const link = el('button', 'link', r.name);
       link.type = 'button';
       link.title = `在地图上查看（${r.code}）`;

@@ -124,7 +124,8 @@ def test_org_pages_load_scripts_and_styles_only_from_static(as_coordinator: Flas
     assert "/static/vendor/leaflet/leaflet.js" in coverage.scripts
     assert "/static/js/coverage-page.js" in coverage.scripts
     _, tree = page(as_coordinator, "/organisations")
-    assert tree.scripts == ["/static/js/org-tree.js"]
+    # no map on the tree page: only its own module and the phone helper every page loads
+    assert tree.scripts == ["/static/js/phone.js", "/static/js/org-tree.js"]
 
 
 def test_every_asset_and_module_the_org_pages_use_is_served(as_coordinator: FlaskClient) -> None:
