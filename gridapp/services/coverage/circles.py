@@ -30,10 +30,16 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from gridapp.core.coverage import MAX_SNAP_M, service_circle
-from gridapp.core.errors import BadRequest, Forbidden, NotFound
+from gridapp.core.errors import BadRequest
 from gridapp.models import User
 from gridapp.services.coverage.network import Network, network
-from gridapp.services.coverage.report import Params, Station, stations, subdistrict_for
+from gridapp.services.coverage.report import (
+    Params,
+    Station,
+    require_readable,
+    stations,
+    subdistrict_for,
+)
 
 MAX_CIRCLES = 4000  # cached circles (all simplified versions of one count as one)
 DEFAULT_TOLERANCE_M = 1.0  # without zoom or tolerance: finer than any map shows at zoom 17
@@ -162,12 +168,7 @@ def circles_json(
     net = network(sub_id)
     tol = tolerance_m(net, zoom, tolerance)
     all_st = {s.id: s for s in stations(net, sub_id, [], user)}
-    missing = [i for i in point_ids if i not in all_st]
-    if missing:
-        raise NotFound(f"该街道没有编号为 {missing} 的服务阵地")
-    hidden = [i for i in point_ids if not all_st[i].listed]
-    if hidden:
-        raise Forbidden(f"您无权查看编号为 {'、'.join(map(str, hidden))} 的服务阵地")
+    require_readable(point_ids, all_st)
     chosen = (
         [all_st[i] for i in point_ids]
         if point_ids

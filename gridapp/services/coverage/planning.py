@@ -15,7 +15,7 @@ import numpy as np
 from shapely.geometry import Point, mapping
 
 from gridapp.core.coverage import MAX_SNAP_M, coverage_sets, suggest_sites
-from gridapp.core.errors import BadRequest, Forbidden, NotFound
+from gridapp.core.errors import BadRequest
 from gridapp.core.walk import WalkGraph
 from gridapp.models import User
 from gridapp.services.coverage.circles import circle_feature
@@ -27,6 +27,7 @@ from gridapp.services.coverage.report import (
     coverage_of,
     gaps,
     report,
+    require_readable,
     share,
     stations,
     subdistrict_for,
@@ -47,12 +48,7 @@ class Scenario:
         removed (403 for others, as at /api/service-points/<id>)."""
         known = {s.id: s for s in current}
         named = [*self.move, *self.remove]
-        unknown = [i for i in named if i not in known]
-        if unknown:
-            raise NotFound(f"该街道（所选类型）没有编号为 {unknown} 的服务阵地")
-        hidden = [i for i in named if not known[i].listed]
-        if hidden:
-            raise Forbidden(f"您无权查看编号为 {'、'.join(map(str, hidden))} 的服务阵地")
+        require_readable(named, known, "该街道（所选类型）")
         out = []
         for s in current:
             if s.id in self.remove:

@@ -72,6 +72,19 @@ class Station:
     listed: bool = True  # False: counts for coverage, but the user may not read it
 
 
+def require_readable(
+    named: Sequence[int], known: dict[int | None, Station], place: str = "该街道"
+) -> None:
+    """The stations a request names: 404 for ids not among ``known`` (the stations of
+    ``place``), then 403 for those the user may not read (as at /api/service-points/<id>)."""
+    unknown = [i for i in named if i not in known]
+    if unknown:
+        raise NotFound(f"{place}没有编号为 {unknown} 的服务阵地")
+    hidden = [i for i in named if not known[i].listed]
+    if hidden:
+        raise Forbidden(f"您无权查看编号为 {'、'.join(map(str, hidden))} 的服务阵地")
+
+
 def subdistrict_for(user: User, subdistrict_id: int | None) -> int:
     subs = list(db.session.scalars(scope.visible_subdistrict_ids(user).distinct()))
     if subdistrict_id is not None:

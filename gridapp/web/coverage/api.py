@@ -29,13 +29,18 @@ def _params(args: dict[str, Any]) -> sc.Params:
     )
 
 
+def _compute(args: dict[str, Any]) -> tuple[sc.Network, sc.Coverage]:
+    """The walking network of the subdistrict asked for, and its coverage."""
+    return sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+
+
 @bp.get("/coverage/service")
 @query_args(bp, s.Params)
 @bp.response(200, s.Report)
 @doc_errors(bp, 400, 403, 404)
 def coverage(**args: Any) -> Response:
     """工作覆盖：每栋楼到最近服务阵地的步行距离，按网格、社区汇总覆盖的户数和人口"""
-    net, cov = sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+    net, cov = _compute(args)
     return jsonify(sc.report(current_user, net, cov))
 
 
@@ -45,7 +50,7 @@ def coverage(**args: Any) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def gaps(**args: Any) -> Response:
     """盲点：所有服务圈之外的住宅楼 (GeoJSON)"""
-    net, cov = sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+    net, cov = _compute(args)
     return jsonify(sc.gaps(current_user, net, cov))
 
 
@@ -107,6 +112,6 @@ def suggest(body: dict[str, Any]) -> Response:
 @doc_errors(bp, 400, 403, 404)
 def export(**args: Any) -> FlaskResponse:
     """导出工作覆盖表"""
-    net, cov = sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+    net, cov = _compute(args)
     rows = sc.export_rows(current_user, net, cov)
     return table_download(rows, args["format"], "工作覆盖", "service-coverage")
