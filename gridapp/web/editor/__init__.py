@@ -62,7 +62,7 @@ def index() -> str:
         overlays=OVERLAYS,
     )
     return render_template(
-        "editor/index.html",
+        "editing/index.html",
         map_parts=parts,
         api_urls=api_urls(),
         id_placeholder=ID_PLACEHOLDER,

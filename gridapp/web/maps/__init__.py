@@ -56,7 +56,7 @@ def index() -> str:
     )
     api_urls = {key: url_for(endpoint) for key, endpoint in API_ENDPOINTS.items()}
     return render_template(
-        "maps/index.html",
+        "map/index.html",
         map_parts=parts,
         api_urls=api_urls,
         service_kinds=service_kinds(),

@@ -79,7 +79,7 @@ def tree() -> str:
         ],
         "kinds": [{"value": k.value, "label": v} for k, v in ORG_KIND_LABELS.items()],
     }
-    return render_template("org_pages/tree.html", api_urls=api_urls, vocab=vocab, **_permissions())
+    return render_template("organisations/tree.html", api_urls=api_urls, vocab=vocab, **_permissions())
 
 
 @bp.get("/coverage")
@@ -116,7 +116,7 @@ def coverage() -> str:
         ),
     }
     return render_template(
-        "org_pages/coverage.html",
+        "organisations/coverage.html",
         map_parts=parts,
         api_urls=api_urls,
         import_kinds=IMPORT_KINDS,

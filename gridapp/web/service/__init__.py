@@ -180,7 +180,7 @@ def page() -> str:
         overlays=PAGE_OVERLAYS,
     )
     return render_template(
-        "service/index.html",
+        "coverage/index.html",
         map_parts=parts,
         api_urls={key: url_for(endpoint) for key, endpoint in PAGE_API.items()},
         service_kinds=service_kinds(),
