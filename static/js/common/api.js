@@ -1,4 +1,5 @@
-// Fetch helpers for the JSON API: same-origin cookies, JSON errors with Chinese messages.
+// Fetch helpers for the JSON API: same-origin cookies, the CSRF token on every write, JSON
+// errors with Chinese messages.
 
 export class ApiError extends Error {
   /** `body` is the JSON error document when there is one ({code, status, message, ...}). */
@@ -23,24 +24,34 @@ async function failure(response) {
   return new ApiError(response.status, message, body);
 }
 
-/** GET a JSON document; `params` become query parameters (arrays repeat the key). */
-export async function getJSON(url, params = {}) {
+/** Fetch with the session cookie; answers the response when it is ok, else throws an ApiError. */
+async function send(url, options) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin', ...options });
+  } catch (err) {
+    throw new ApiError(0, '网络连接失败，请稍后重试');
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}
+
+/** `url` (relative to the page) with `params` as query parameters (arrays repeat the key). */
+function withParams(url, params) {
   const target = new URL(url, window.location.href);
   for (const [key, value] of Object.entries(params)) {
     for (const v of Array.isArray(value) ? value : [value]) {
       if (v !== undefined && v !== null && v !== '') target.searchParams.append(key, String(v));
     }
   }
-  let response;
-  try {
-    response = await fetch(target, {
-      credentials: 'same-origin',
-      headers: { Accept: 'application/json' },
-    });
-  } catch (err) {
-    throw new ApiError(0, '网络连接失败，请稍后重试');
-  }
-  if (!response.ok) throw await failure(response);
+  return target;
+}
+
+/** GET a JSON document; `params` become query parameters (arrays repeat the key). */
+export async function getJSON(url, params = {}) {
+  const response = await send(withParams(url, params), {
+    headers: { Accept: 'application/json' },
+  });
   return response.json();
 }
 
@@ -52,23 +63,36 @@ function csrfToken() {
 
 /** POST a JSON body; answers the JSON document, or throws an ApiError (with `body`). */
 export async function postJSON(url, body) {
-  let response;
-  try {
-    response = await fetch(new URL(url, window.location.href), {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        'X-CSRFToken': csrfToken(),
-      },
-      body: JSON.stringify(body),
-    });
-  } catch (err) {
-    throw new ApiError(0, '网络连接失败，请稍后重试');
-  }
-  if (!response.ok) throw await failure(response);
+  const response = await send(new URL(url, window.location.href), {
+    method: 'POST',
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      'X-CSRFToken': csrfToken(),
+    },
+    body: JSON.stringify(body),
+  });
   return response.json();
+}
+
+/**
+ * POST a file as multipart/form-data (field `file`), `params` as query parameters; answers
+ * the JSON document (null when there is none) or throws an ApiError whose `body` is the
+ * server's error document (e.g. 422 with errors.rows).
+ */
+export async function postFile(url, file, params = {}) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const response = await send(withParams(url, params), {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'X-CSRFToken': csrfToken() },
+    body: form,
+  });
+  try {
+    return await response.json();
+  } catch (err) {
+    return null; // not JSON
+  }
 }
 
 /** Bind the API routes named by the page (key -> URL) to getters. */

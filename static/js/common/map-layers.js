@@ -3,6 +3,8 @@
 // Colours and line widths live in static/css/map.css (CSS overrides Leaflet's SVG attributes);
 // each path gets classes such as `grid-cell`, `building`, `street-arterial`.
 
+import { el } from './dom.js';
+
 const L = window.L;
 
 /** A class-name token from a vocabulary key ("compound_path"); anything else becomes "other". */
@@ -22,14 +24,6 @@ export function watchSize(map) {
     if (now !== last) map.invalidateSize();
     last = now;
   }).observe(container);
-}
-
-/** Create an element with optional class and text content. */
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
 }
 
 /**
@@ -106,7 +100,8 @@ export function communityLayer(communities) {
   return group;
 }
 
-function cellLabel(props) {
+/** A cell's permanent label: its name, and its code (shown from street zoom on). */
+export function cellLabel(props) {
   const label = el('span', 'cell-label-text');
   label.append(el('span', 'cell-label-name', props.name));
   label.append(el('span', 'cell-label-code', props.code));

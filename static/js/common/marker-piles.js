@@ -6,7 +6,8 @@
 //
 // Piled markers keep their layer, popup and drag handlers; only their icon is hidden (class
 // `piled`, map.css), so pages keep their own marker logic.
-import { el, token } from './map-layers.js';
+import { el } from './dom.js';
+import { token } from './map-layers.js';
 
 const L = window.L;
 export const PILE_UNTIL_ZOOM = 17;

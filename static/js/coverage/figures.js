@@ -1,6 +1,6 @@
 // The summary figures (share of residents and households covered, homes outside every
 // circle) and the what-if result: before → after, and the cells whose coverage changed.
-import { el } from '../common/map-layers.js';
+import { button, el, wideRow } from '../common/dom.js';
 import { arrow, num, pct, signed } from './format.js';
 
 function setFigure(node, value, sub, trend) {
@@ -62,19 +62,10 @@ export function renderWhatIf(box, result, focus) {
     tr.dataset.cellId = String(c.cell_id);
     tr.classList.toggle('worse', c.share_residents < c.share_residents_before);
     const name = el('td');
-    const link = el('button', 'link', c.name);
-    link.type = 'button';
-    link.addEventListener('click', () => focus(c.cell_id));
-    name.append(link);
+    name.append(button(c.name, 'link', () => focus(c.cell_id)));
     const change = `${pct(c.share_residents_before)} → ${pct(c.share_residents)}`;
     tr.append(name, el('td', 'num', change));
     body.append(tr);
   }
-  if (!rows.length) {
-    const tr = el('tr');
-    const td = el('td', 'empty', '没有网格的覆盖率发生变化');
-    td.colSpan = 2;
-    tr.append(td);
-    body.append(tr);
-  }
+  if (!rows.length) body.append(wideRow('empty', '没有网格的覆盖率发生变化', 2));
 }

@@ -1,12 +1,4 @@
-// Number formats and labels shared by the service page's modules.
-
-/** The four things a cell's organisation coverage looks for (API keys, Chinese labels). */
-export const ORG_ITEMS = [
-  ['party_org', '党组织'],
-  ['worker', '网格员'],
-  ['team', '服务队'],
-  ['hub', '党员中心户'],
-];
+// Number formats and colour classes shared by the service page's modules.
 
 /** A share 0..1 as a percentage with at most one decimal: 0.8436 -> "84.4%". */
 export function pct(share) {

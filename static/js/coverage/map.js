@@ -1,16 +1,18 @@
 // The service page's map: base layers, cells coloured by the share of residents covered,
 // service circles, the 盲点 (gap) layer. Station, hypothetical and suggested markers are in
-// service-markers.js. Data reaches the DOM only as text (textContent / infoCard).
+// markers.js. Data reaches the DOM only as text (textContent / infoCard).
+import { el } from '../common/dom.js';
+import { mapFrame } from '../common/map-frame.js';
 import {
   buildingLayer,
   communityLayer,
-  el,
   infoCard,
   landLayer,
   streetLayer,
   watchSize,
 } from '../common/map-layers.js';
-import { ORG_ITEMS, num, pct, shareBin } from './format.js';
+import { ORG_ITEMS } from '../common/vocab.js';
+import { num, pct, shareBin } from './format.js';
 
 const L = window.L;
 const FIT_MAX_ZOOM = 17;
@@ -24,13 +26,11 @@ const PANES = [
 export class ServiceMap {
   constructor(shell) {
     this.shell = shell;
-    this.map = window[shell.dataset.mapVar];
-    this.map.options.zoomSnap = 0.25; // finer fits: the whole subdistrict above the legend
-    watchSize(this.map);
-    this.groups = {};
-    for (const [key, name] of Object.entries(JSON.parse(shell.dataset.layerVars))) {
-      this.groups[key] = window[name];
-    }
+    const { map, groups } = mapFrame(shell);
+    this.map = map;
+    this.groups = groups;
+    map.options.zoomSnap = 0.25; // finer fits: the whole subdistrict above the legend
+    watchSize(map);
     for (const [name, z] of PANES) {
       const pane = this.map.createPane(name);
       pane.style.zIndex = String(z);

@@ -3,15 +3,12 @@
 // (draggable) and suggested sites (numbered). Every change goes to `actions`:
 //   move(id, latlng), unmove(id), remove(id), restore(id),
 //   moveAdded(item, latlng), dropAdded(item), adopt(site)
-import { el, infoCard } from '../common/map-layers.js';
+import { button, el } from '../common/dom.js';
+import { infoCard, token } from '../common/map-layers.js';
 import { MarkerPiles } from '../common/marker-piles.js';
 import { num, pct } from './format.js';
 
 const L = window.L;
-
-function token(value) {
-  return /^[a-z][a-z0-9_]*$/.test(value || '') ? value : 'other';
-}
 
 function divIcon(className, text, size = 28) {
   return L.divIcon({
@@ -25,10 +22,7 @@ function divIcon(className, text, size = 28) {
 }
 
 function actionButton(text, onClick, className = '') {
-  const b = el('button', `popup-action ${className}`.trim(), text);
-  b.type = 'button';
-  b.addEventListener('click', onClick);
-  return b;
+  return button(text, `popup-action ${className}`.trim(), onClick);
 }
 
 function withActions(card, buttons) {

@@ -1,7 +1,7 @@
 // 建议新站点: ask POST /api/coverage/suggest for k sites (existing buildings of chosen kinds,
 // or street crossings) that reach the most uncovered residents; list them with the
 // residents each one adds and the coverage after it; the map shows them numbered.
-import { el } from '../common/map-layers.js';
+import { button, el } from '../common/dom.js';
 import { num, pct, signed } from './format.js';
 import { siteName } from './markers.js';
 
@@ -97,12 +97,8 @@ export class Suggest {
     sites.forEach((site, i) => {
       const li = el('li');
       li.dataset.residentsGained = String(site.residents_gained);
-      const name = el('button', 'link', siteName(site, this.buildings));
-      name.type = 'button';
-      name.addEventListener('click', () => this.focus(i));
-      const adopt = el('button', 'adopt', '加入假设');
-      adopt.type = 'button';
-      adopt.addEventListener('click', () => this.adopt(site));
+      const name = button(siteName(site, this.buildings), 'link', () => this.focus(i));
+      const adopt = button('加入假设', 'adopt', () => this.adopt(site));
       li.append(
         name,
         el(

@@ -1,8 +1,9 @@
 // The "two coverages" tables: per community and per cell, work coverage (share of residents
 // and households within the circles) next to organisation coverage (党组织, 网格员, 服务队,
 // 党员中心户). Cells are ordered by worst coverage first; headers sort.
-import { el } from '../common/map-layers.js';
-import { ORG_ITEMS, num, pct, shareBin } from './format.js';
+import { button, el } from '../common/dom.js';
+import { ORG_ITEMS } from '../common/vocab.js';
+import { num, pct, shareBin } from './format.js';
 
 const ORG_KEYS = ORG_ITEMS.map(([key]) => key);
 
@@ -37,14 +38,12 @@ export class CoverageTables {
     this.sort = { key: 'share_residents', dir: 1 };
     this.data = null;
     for (const th of this.cells.querySelectorAll('th[data-sort]')) {
-      const button = el('button', 'sort', th.textContent);
-      button.type = 'button';
-      button.addEventListener('click', () => {
+      const sort = button(th.textContent, 'sort', () => {
         const key = th.dataset.sort;
         this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
         this.renderCells();
       });
-      th.replaceChildren(button);
+      th.replaceChildren(sort);
     }
     this.problemOnly.addEventListener('change', () => this.renderCells());
   }
@@ -152,10 +151,8 @@ export class CoverageTables {
       tr.dataset.cellId = String(r.cell_id);
       tr.dataset.shareResidents = String(r.share_residents);
       const name = el('td', 'cell-name card-title');
-      const link = el('button', 'link', r.name);
-      link.type = 'button';
+      const link = button(r.name, 'link', () => this.focus(r.cell_id));
       link.title = `在地图上查看（${r.code}）`;
-      link.addEventListener('click', () => this.focus(r.cell_id));
       name.append(link, el('span', 'code', r.code));
       tr.append(
         el('td', null, r.community_name),

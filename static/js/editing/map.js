@@ -2,13 +2,20 @@
 // base layers, Geoman vertex editing and drawing, and the overlays the editor shows (error
 // highlights, conflicts, previews). Knows Leaflet and Geoman; knows nothing of the API.
 
-import { el, communityLayer, fitCellLabels, landLayer, streetLayer } from '../common/map-layers.js';
+import { el } from '../common/dom.js';
+import { IGNORE, drawShape } from '../common/draw.js';
+import {
+  cellLabel,
+  communityLayer,
+  fitCellLabels,
+  landLayer,
+  streetLayer,
+} from '../common/map-layers.js';
 import { copyLatLngs, ringsOf } from './shared-vertices.js';
 
 const L = window.L;
 const SNAP_PX = 12; // Geoman snaps a dragged vertex to other layers this close (Alt: no snap)
 const FIT_MAX_ZOOM = 18;
-const IGNORE = { pmIgnore: true, snapIgnore: true };
 
 /** Exclude a layer (and its children) from Geoman editing and snapping. */
 function ignoreForEditing(layer) {
@@ -16,10 +23,9 @@ function ignoreForEditing(layer) {
   if (layer.eachLayer) layer.eachLayer(ignoreForEditing);
 }
 
-function cellLabel(props) {
-  const label = el('span', 'cell-label-text');
-  label.append(el('span', 'cell-label-name', props.name));
-  label.append(el('span', 'cell-label-code', props.code));
+/** The map page's cell label (name, code) and the cell's households. */
+function editorCellLabel(props) {
+  const label = cellLabel(props);
   const households = Number(props.households || 0).toLocaleString('zh-CN');
   label.append(el('span', 'cell-label-households', `${households} 户`));
   return label;
@@ -90,7 +96,7 @@ export class EditorMap {
         fillOpacity: 0.08,
       });
       layer.feature = feature;
-      layer.bindTooltip(cellLabel(feature.properties), {
+      layer.bindTooltip(editorCellLabel(feature.properties), {
         permanent: true,
         direction: 'center',
         className: 'cell-label',
@@ -214,25 +220,16 @@ export class EditorMap {
   /** Let the user draw a line ("Line") or polygon ("Polygon"); `done(latlngs)` when finished. */
   draw(shape, done) {
     this.cancelDraw();
-    this.onCreate = (e) => {
-      const latlngs = e.layer.getLatLngs();
-      e.layer.remove();
-      this.cancelDraw();
-      done(latlngs);
-    };
-    this.map.on('pm:create', this.onCreate);
-    this.map.pm.enableDraw(shape, {
-      snappable: true,
-      snapDistance: SNAP_PX,
-      templineStyle: { className: 'draw-line' },
-      hintlineStyle: { className: 'draw-hint', dashArray: '5,5' },
-      pathOptions: { className: 'draw-shape', ...IGNORE },
+    const options = { classPrefix: 'draw', snappable: true, snapDistance: SNAP_PX };
+    this.stopDrawing = drawShape(this.map, shape, options, (layer) => {
+      this.stopDrawing = null;
+      done(layer.getLatLngs());
     });
   }
 
   cancelDraw() {
-    if (this.onCreate) this.map.off('pm:create', this.onCreate);
-    this.onCreate = null;
+    if (this.stopDrawing) this.stopDrawing();
+    this.stopDrawing = null;
     this.map.pm.disableDraw();
   }
 

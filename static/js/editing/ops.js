@@ -2,8 +2,8 @@
 // rename, revert a change. Each previews with a dry run, then writes on confirmation
 // through the editor's `commit` (which reloads the cells).
 
-import { el } from '../common/map-layers.js';
-import { OP_LABELS, button, selectField, textField } from './panel.js';
+import { button, el } from '../common/dom.js';
+import { OP_LABELS, selectField, textField } from './panel.js';
 
 const L = window.L;
 
@@ -15,7 +15,7 @@ function polygonGeometry(latlngs) {
   return L.polygon(latlngs).toGeoJSON(false).geometry;
 }
 
-/** `ctx`: the editor's api, map, dialog, state and actions (see editor.js). */
+/** `ctx`: the editor's api, map, dialog, state and actions (see page.js). */
 export function createOps(ctx) {
   const { api, emap, dialog, state, label, commit, handleError, showMessage, setState } = ctx;
 

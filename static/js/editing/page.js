@@ -12,7 +12,7 @@ import { createOps } from './ops.js';
 import { PreviewDialog } from './panel.js';
 import { createRefusals } from './refusals.js';
 import { EditorView } from './view.js';
-import { el } from '../common/map-layers.js';
+import { el } from '../common/dom.js';
 import { linkVertex, moveLinked, removeLinked } from './shared-vertices.js';
 
 const L = window.L;

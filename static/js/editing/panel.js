@@ -1,7 +1,7 @@
 // The editor's side panel and dialog: DOM built from API data with textContent only.
-// Each function returns elements; editor.js decides where they go and what buttons do.
+// Each function returns elements; page.js decides where they go and what buttons do.
 
-import { el } from '../common/map-layers.js';
+import { button, el, option } from '../common/dom.js';
 
 export const OP_LABELS = {
   reshape: '调整边界',
@@ -29,13 +29,6 @@ export function change(before, after, format = number, unit = '') {
   const sign = delta > 0 ? '+' : '';
   const diff = Math.abs(delta) < 0.5 ? '' : `（${sign}${format(delta)}${unit}）`;
   return `${format(before)}${unit} → ${format(after)}${unit}${diff}`;
-}
-
-export function button(text, className, onClick) {
-  const b = el('button', className, text);
-  b.type = 'button';
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function table(headers, rows, className) {
@@ -124,11 +117,7 @@ export function selectField(label, options, value, name) {
   wrap.append(el('span', 'field-label', label));
   const select = el('select');
   select.name = name;
-  for (const [v, text] of options) {
-    const option = el('option', null, text);
-    option.value = String(v);
-    select.append(option);
-  }
+  for (const [v, text] of options) select.append(option(v, text));
   select.value = String(value);
   wrap.append(select);
   return { wrap, select };

@@ -4,11 +4,10 @@
 // resolve a conflict (load the other person's version, or overwrite it knowingly).
 // The user's edit is never thrown away here.
 
-import { el } from '../common/map-layers.js';
-import { button } from './panel.js';
+import { button, el } from '../common/dom.js';
 import { unionTouching } from './polygon-union.js';
 
-/** `ctx`: the editor's map, view, state and actions (see editor.js). */
+/** `ctx`: the editor's map, view, state and actions (see page.js). */
 export function createRefusals(ctx) {
   const { emap, view, state, label } = ctx;
 

@@ -1,9 +1,9 @@
-// The editor's side panel: the elements of templates/editor/index.html, filled from the
+// The editor's side panel: the elements of templates/editing/index.html, filled from the
 // editor's state with textContent only. The container's data-* attributes mirror the state
 // for tests: data-state, data-mode, data-selected-cell, data-dirty-count, data-undo-depth.
 
-import { el } from '../common/map-layers.js';
-import { button, historyView, number } from './panel.js';
+import { button, el, option } from '../common/dom.js';
+import { historyView, number } from './panel.js';
 
 const HINTS = {
   reshape:
@@ -78,9 +78,8 @@ export class EditorView {
 
   setCommunities(features) {
     for (const f of features) {
-      const option = el('option', null, `${f.properties.name}（${f.properties.code}）`);
-      option.value = String(f.properties.id);
-      this.ui.community.append(option);
+      const { id, name, code } = f.properties;
+      this.ui.community.append(option(id, `${name}（${code}）`));
     }
   }
 

@@ -2,6 +2,8 @@
 // JSON API, fit the view to the user's cells, and mark the container for tests:
 // data-layers-loaded="true" (or "error") and data-*-count per layer.
 import { createApi } from '../common/api.js';
+import { readJSON } from '../common/dom.js';
+import { mapFrame } from '../common/map-frame.js';
 import {
   buildingLayer,
   cellLayer,
@@ -17,10 +19,6 @@ import { MarkerPiles } from '../common/marker-piles.js';
 const CELL_LABEL_ZOOM = 15; // cell names from this zoom on
 const CELL_CODE_ZOOM = 17; // and their codes from this one
 const FIT_MAX_ZOOM = 18;
-
-function readJSON(node, key) {
-  return JSON.parse(node.dataset[key]);
-}
 
 function setStatus(node, text, isError = false) {
   node.textContent = text;
@@ -55,9 +53,7 @@ function fitToExtent(map, extent) {
 async function main() {
   const shell = document.getElementById('grid-map');
   const status = shell.querySelector('.map-status');
-  const map = window[shell.dataset.mapVar];
-  const groups = {};
-  for (const [key, name] of Object.entries(readJSON(shell, 'layerVars'))) groups[key] = window[name];
+  const { map, groups } = mapFrame(shell);
   const api = createApi(readJSON(shell, 'apiUrls'));
   const kinds = readJSON(shell, 'serviceKinds');
   const glyphs = Object.fromEntries(kinds.map((k) => [k.kind, k.glyph]));

@@ -1,49 +1,6 @@
 // The organisations API, bound to the URLs the page names in data-api-urls.
-import { ApiError, getJSON, postJSON } from '../common/api.js';
-import { withId } from './dom.js';
-
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : '';
-}
-
-/**
- * POST a file as multipart/form-data (field `file`); answers the JSON document or throws an
- * ApiError whose `body` is the server's error document (e.g. 422 with errors.rows).
- */
-export async function postFile(url, file, params = {}) {
-  const target = new URL(url, window.location.href);
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== '') {
-      target.searchParams.set(key, String(value));
-    }
-  }
-  const form = new FormData();
-  form.append('file', file, file.name);
-  let response;
-  try {
-    response = await fetch(target, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { Accept: 'application/json', 'X-CSRFToken': csrfToken() },
-      body: form,
-    });
-  } catch (err) {
-    throw new ApiError(0, '网络连接失败，请稍后重试');
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (err) {
-    // not JSON
-  }
-  if (!response.ok) {
-    const message =
-      body && typeof body.message === 'string' ? body.message : `请求失败（${response.status}）`;
-    throw new ApiError(response.status, message, body);
-  }
-  return body;
-}
+import { getJSON, postFile, postJSON } from '../common/api.js';
+import { withId } from '../common/dom.js';
 
 /** Getters and actions of the organisations API; `urls` holds the routes by key. */
 export function createOrgApi(urls) {

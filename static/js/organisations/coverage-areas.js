@@ -3,13 +3,14 @@
 // for users who may assign, drawing a new area with Leaflet-Geoman (clicks on the map, a
 // click on the first vertex finishes; Esc cancels). The cells stop taking clicks while one
 // draws, so that a click places a vertex instead of picking a cell.
-import { el } from './dom.js';
+import { el } from '../common/dom.js';
+import { IGNORE, drawShape } from '../common/draw.js';
+import { ensurePane, mapFrame } from '../common/map-frame.js';
 
 const L = window.L;
 const PANE = 'respAreas';
 const PANE_Z = 410; // over the cells (390), under buildings (420) and community outlines (430)
 const CLICK_PANES = ['gridCells', 'gridBuildings', PANE];
-const IGNORE = { pmIgnore: true, snapIgnore: true };
 
 function areaTooltip(member) {
   const box = el('div', 'resp-tip');
@@ -23,12 +24,12 @@ export class ResponsibilityAreas {
   /** `shell` is the map section (#grid-map) with data-map-var and data-layer-vars. */
   constructor(shell) {
     this.shell = shell;
-    this.map = window[shell.dataset.mapVar];
-    const groups = JSON.parse(shell.dataset.layerVars);
-    this.group = (groups.areas && window[groups.areas]) || L.layerGroup().addTo(this.map);
-    if (!this.map.getPane(PANE)) this.map.createPane(PANE).style.zIndex = String(PANE_Z);
+    const { map, groups } = mapFrame(shell);
+    this.map = map;
+    this.group = groups.areas || L.layerGroup().addTo(map);
+    ensurePane(map, PANE, PANE_Z);
     this.rejected = null;
-    this.drawing = null; // {onCreate, onKey} while drawing
+    this.drawing = null; // {stop, onKey} while drawing
     if (this.map.pm) this.map.pm.setLang('zh');
   }
 
@@ -97,41 +98,32 @@ export class ResponsibilityAreas {
   draw(done, cancelled) {
     this.cancel();
     this.clearRejected();
-    const onCreate = (e) => {
-      const geometry = e.layer.toGeoJSON().geometry;
-      e.layer.remove();
-      this.cancel();
-      done(geometry);
-    };
     const onKey = (e) => {
       if (e.key === 'Escape') {
         this.cancel();
         cancelled();
       }
     };
-    this.drawing = { onCreate, onKey };
-    this.map.on('pm:create', onCreate);
     document.addEventListener('keydown', onKey);
     for (const name of CLICK_PANES) {
       const pane = this.map.getPane(name);
       if (pane) pane.classList.add('resp-drawing-off');
     }
     this.shell.dataset.drawing = 'true';
-    this.map.pm.enableDraw('Polygon', {
-      snappable: false,
-      allowSelfIntersection: false,
-      templineStyle: { className: 'resp-draw-line' },
-      hintlineStyle: { className: 'resp-draw-hint', dashArray: '5,5' },
-      pathOptions: { className: 'resp-draw-shape', ...IGNORE },
+    const options = { classPrefix: 'resp-draw', snappable: false, allowSelfIntersection: false };
+    const stop = drawShape(this.map, 'Polygon', options, (layer) => {
+      const geometry = layer.toGeoJSON().geometry;
+      this.cancel();
+      done(geometry);
     });
+    this.drawing = { stop, onKey };
   }
 
   cancel() {
     if (!this.drawing) return;
-    this.map.off('pm:create', this.drawing.onCreate);
+    this.drawing.stop();
     document.removeEventListener('keydown', this.drawing.onKey);
     this.drawing = null;
-    this.map.pm.disableDraw();
     for (const name of CLICK_PANES) {
       const pane = this.map.getPane(name);
       if (pane) pane.classList.remove('resp-drawing-off');

@@ -1,6 +1,7 @@
 // The coverage figures: one card per item (cells with it, of all cells, and the share) plus
 // the blind spots, and the per-community table (counts and percentages per item).
-import { el, number, percent } from './dom.js';
+import { el } from '../common/dom.js';
+import { number, percent } from './dom.js';
 
 /** Fill the cards from the report's `total`; each card is [data-item=<key>]. */
 export function renderCards(container, report) {

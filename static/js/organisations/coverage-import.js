@@ -1,7 +1,8 @@
 // Bulk import (coordinators and admins): pick what to import, download its template (CSV or
 // XLSX), choose a file, "检查" (dry run, writes nothing) then "导入". A file with any bad row
 // writes nothing; every bad row is listed with its line number and the reason.
-import { el, setStatus } from './dom.js';
+import { el } from '../common/dom.js';
+import { setStatus } from './dom.js';
 
 export function setUpImport(root, api, onImported) {
   const form = root.querySelector('form');

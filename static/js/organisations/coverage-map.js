@@ -1,7 +1,9 @@
 // The coverage map: cells coloured by the most important thing they lack (classes
-// `cov-cell cov-<status>`, colours in org.css), faded when outside the picked community;
-// units based in the area as small markers. Clicking a cell calls `onPick(cellId)`.
-import { communityLayer, el, infoCard, landLayer, streetLayer, watchSize } from '../common/map-layers.js';
+// `cov-cell cov-<status>`, colours in organisations.css), faded when outside the picked
+// community; units based in the area as small markers. Clicking a cell calls `onPick(cellId)`.
+import { el } from '../common/dom.js';
+import { mapFrame } from '../common/map-frame.js';
+import { communityLayer, infoCard, landLayer, streetLayer, watchSize } from '../common/map-layers.js';
 import { MarkerPiles } from '../common/marker-piles.js';
 import { STATUS_LABELS, UNIT_KIND_LABELS, cellStatus } from './dom.js';
 
@@ -12,12 +14,10 @@ const STATUS_CLASSES = Object.keys(STATUS_LABELS).map((s) => `cov-${s}`);
 export class CoverageMap {
   constructor(shell, onPick) {
     this.shell = shell;
-    this.map = window[shell.dataset.mapVar];
-    watchSize(this.map);
-    this.groups = {};
-    for (const [key, name] of Object.entries(JSON.parse(shell.dataset.layerVars))) {
-      this.groups[key] = window[name];
-    }
+    const { map, groups } = mapFrame(shell);
+    this.map = map;
+    this.groups = groups;
+    watchSize(map);
     this.onPick = onPick;
     this.layers = new Map(); // cell id -> Leaflet polygon
     this.selected = null;

@@ -11,7 +11,8 @@ import { CoverageMap } from './coverage-map.js';
 import { CellPanel } from './coverage-panel.js';
 import { CellTable } from './coverage-table.js';
 import { createOrgApi } from './api.js';
-import { readJSON, setStatus } from './dom.js';
+import { option, readJSON } from '../common/dom.js';
+import { setStatus } from './dom.js';
 
 const root = document.getElementById('coverage');
 const status = root.querySelector('.cov-status');
@@ -101,10 +102,7 @@ function fillPicker(communities, wanted) {
   );
   for (const f of features) {
     communityNames.set(f.id, f.properties.name);
-    const item = document.createElement('option');
-    item.value = String(f.id);
-    item.textContent = f.properties.name;
-    picker.append(item);
+    picker.append(option(f.id, f.properties.name));
   }
   if (wanted && communityNames.has(wanted)) picker.value = String(wanted);
 }

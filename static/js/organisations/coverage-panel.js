@@ -5,15 +5,13 @@
 // assign.
 import { postJSON } from '../common/api.js';
 import { ResponsibilityAreas } from './coverage-areas.js';
+import { button, el, option } from '../common/dom.js';
 import {
   ITEM_LABELS,
   MEMBER_STATUS_LABELS,
   STATUS_LABELS,
-  button,
   dateTime,
-  el,
   number,
-  option,
   phoneLink,
   setStatus,
 } from './dom.js';

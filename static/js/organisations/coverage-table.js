@@ -1,6 +1,7 @@
 // The table of every cell in range: names per item, missing items highlighted, a filter for
 // 盲点 cells and a text filter; each row has a button opening the cell's panel.
-import { button, el, number } from './dom.js';
+import { button, el } from '../common/dom.js';
+import { number } from './dom.js';
 
 const NAME_COLUMNS = [
   ['party_org', 'party_orgs'],

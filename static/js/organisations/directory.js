@@ -1,6 +1,7 @@
 // Teams (with captain, members and the cells they serve), zones (片区) and units based in the
 // area (驻区单位) on the organisation page. Phone numbers appear only when the API gives them.
-import { UNIT_KIND_LABELS, el, phoneLink } from './dom.js';
+import { el, wideRow } from '../common/dom.js';
+import { UNIT_KIND_LABELS, phoneLink } from './dom.js';
 
 
 function person(p) {
@@ -88,11 +89,7 @@ export function renderUnits(table, units, zones) {
   const body = table.tBodies[0];
   body.replaceChildren();
   if (!units.length) {
-    const tr = el('tr');
-    const td = el('td', 'hint', '暂无驻区单位');
-    td.colSpan = 5;
-    tr.append(td);
-    body.append(tr);
+    body.append(wideRow('hint', '暂无驻区单位', 5));
     return;
   }
   for (const feature of units) {

@@ -1,38 +1,7 @@
 // Small DOM and wording helpers shared by the organisation pages (组织架构, 组织覆盖).
 // Data reaches the DOM only through textContent / setAttribute: never as HTML.
-
-/** Create an element with optional class and text content. */
-export function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-/** A <button type="button"> with text, optional class and click handler. */
-export function button(text, className, onClick) {
-  const node = el('button', className, text);
-  node.type = 'button';
-  if (onClick) node.addEventListener('click', onClick);
-  return node;
-}
-
-/** An <option>. */
-export function option(value, text) {
-  const node = el('option', null, text);
-  node.value = String(value);
-  return node;
-}
-
-/** Read a JSON data attribute (`data-api-urls` → key `apiUrls`). */
-export function readJSON(node, key) {
-  return JSON.parse(node.dataset[key]);
-}
-
-/** A URL template such as "/api/cells/{id}/assignments" with the id filled in. */
-export function withId(template, id) {
-  return template.replace('{id}', encodeURIComponent(String(id)));
-}
+import { el } from '../common/dom.js';
+import { ORG_ITEMS } from '../common/vocab.js';
 
 /** Show a status line; `kind` is '', 'ok' or 'error' (a class on the node). */
 export function setStatus(node, text, kind = '') {
@@ -86,8 +55,8 @@ export const UNIT_KIND_LABELS = {
 // --- coverage status of a cell: the most important missing item decides its colour -------
 
 /** Items in order of importance: a cell without a party org is worse than one without a hub. */
-export const ITEM_ORDER = ['party_org', 'worker', 'team', 'hub'];
-export const ITEM_LABELS = { party_org: '党组织', worker: '网格员', team: '服务队', hub: '党员中心户' };
+export const ITEM_ORDER = ORG_ITEMS.map(([key]) => key);
+export const ITEM_LABELS = Object.fromEntries(ORG_ITEMS);
 
 export const STATUS_LABELS = {
   complete: '四项齐全',
@@ -103,7 +72,7 @@ export function cellStatus(cell) {
   return first ? `no_${first}` : 'complete';
 }
 
-/** The colour of a status, read from the CSS custom property --cov-<status> (org.css). */
+/** The colour of a status: the CSS custom property --cov-<status> (organisations.css). */
 export function statusColour(status) {
   const value = getComputedStyle(document.documentElement).getPropertyValue(`--cov-${status}`);
   return value.trim() || '#888';

@@ -1,7 +1,8 @@
 // The forms under a node of the party-organisation tree: create a child, rename, move to a
 // new parent, dissolve (two steps; the API's refusal — what still hangs on the org — is
 // shown in the form, role="alert").
-import { button, el, option, setStatus } from './dom.js';
+import { button, el, option } from '../common/dom.js';
+import { setStatus } from './dom.js';
 
 function field(label, control) {
   const wrap = el('label', null, label);

@@ -2,7 +2,8 @@
 // filter; create / rename / move / dissolve for coordinators and admins), teams, zones and
 // units. The root carries data-state ("loading", "ready", "error") for tests.
 import { createOrgApi } from './api.js';
-import { button, el, readJSON, setStatus } from './dom.js';
+import { button, el, readJSON } from '../common/dom.js';
+import { setStatus } from './dom.js';
 import { renderTeams, renderUnits, renderZones } from './directory.js';
 import { openForm } from './tree-actions.js';
 

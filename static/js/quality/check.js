@@ -2,17 +2,10 @@
 // problems in a table and outline each on the map (click a row to zoom to it).
 // Marks the map container for tests: data-state="done" | "error", data-problem-count.
 import { getJSON } from '../common/api.js';
-import { el } from '../common/map-layers.js';
-import {
-  ensurePane,
-  fitTo,
-  formatNumber,
-  pageMap,
-  setStatus,
-  showCells,
-  showCommunities,
-  withId,
-} from './common.js';
+import { el, withId } from '../common/dom.js';
+import { ensurePane } from '../common/map-frame.js';
+import { token } from '../common/map-layers.js';
+import { fitTo, formatNumber, pageMap, setStatus, showCells, showCommunities } from './common.js';
 
 const L = window.L;
 const KIND_ORDER = ['overlap', 'gap', 'sliver', 'outside', 'building_cut', 'invalid'];
@@ -24,10 +17,6 @@ const THRESHOLD_LABELS = {
   sliver_area_m2: ['碎片：面积小于', '平方米'],
   sliver_width_m: ['碎片：宽度（2×面积/周长）小于', '米'],
 };
-
-function token(value) {
-  return /^[a-z_]+$/.test(value || '') ? value : 'other';
-}
 
 function parseTarget(value) {
   const [kind, id] = String(value || '').split(':');

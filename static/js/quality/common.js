@@ -1,25 +1,16 @@
 // Shared by the partition check and proposal pages: the map frame folium rendered, fitting
 // the view, and drawing community and cell outlines from the JSON API.
-import { communityLayer, el, landLayer } from '../common/map-layers.js';
+import { el, readJSON } from '../common/dom.js';
+import { mapFrame } from '../common/map-frame.js';
+import { communityLayer, landLayer } from '../common/map-layers.js';
 
 const L = window.L;
-
-export function readJSON(node, key) {
-  return JSON.parse(node.dataset[key]);
-}
 
 /** The map, its layer groups (by key) and the API URLs the page named. */
 export function pageMap() {
   const shell = document.getElementById('grid-map');
-  const map = window[shell.dataset.mapVar];
-  const groups = {};
-  for (const [key, name] of Object.entries(readJSON(shell, 'layerVars'))) groups[key] = window[name];
+  const { map, groups } = mapFrame(shell);
   return { shell, map, groups, urls: readJSON(shell, 'apiUrls') };
-}
-
-/** A URL template such as "/api/communities/{id}/proposal" with the id filled in. */
-export function withId(template, id) {
-  return template.replace('{id}', encodeURIComponent(String(id)));
 }
 
 /** Show a status line; `kind` is '', 'ok', 'bad' or 'error' (a class on the node). */
@@ -64,13 +55,4 @@ export function formatNumber(n, digits = 0) {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
-}
-
-/** A map pane of our own (clickable), created once. */
-export function ensurePane(map, name, zIndex) {
-  if (!map.getPane(name)) {
-    const pane = map.createPane(name);
-    pane.style.zIndex = String(zIndex);
-  }
-  return name;
 }

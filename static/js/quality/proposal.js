@@ -3,17 +3,9 @@
 // draft (one validated save on the server) or discard it.
 // Marks the map container for tests: data-state = "draft" | "accepted" | "discarded" | "error".
 import { getJSON, postJSON } from '../common/api.js';
-import { el } from '../common/map-layers.js';
-import {
-  ensurePane,
-  fitTo,
-  formatNumber,
-  pageMap,
-  setStatus,
-  showCells,
-  showCommunities,
-  withId,
-} from './common.js';
+import { el, withId } from '../common/dom.js';
+import { ensurePane } from '../common/map-frame.js';
+import { fitTo, formatNumber, pageMap, setStatus, showCells, showCommunities } from './common.js';
 
 const L = window.L;
 const STAT_ROWS = [
