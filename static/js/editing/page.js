@@ -1,31 +1,29 @@
-// The boundary editor: state, loading, selection and tools, reshaping with shared vertices,
-// undo, and saving with a preview. Refused saves are handled in editor-refusals.js; split,
-// merge, draw, rename and revert in editor-ops.js; the panel in editor-view.js; the map in
-// editor-map.js.
+// The boundary editor (网格编辑), the page's entry: the editor's state, loading a community,
+// selecting cells and tools, and wiring the parts together: reshaping and undo in reshape.js,
+// saving with a preview in save.js, refused writes in refusals.js, split, merge, draw, rename
+// and revert in ops.js, the panel in view.js, the map in map.js.
 //
 // States (data-state on #editor): loading, idle, editing, checking (dry run under way),
 // preview (dialog open), saving, saved, error, conflict.
 
+import { readJSON } from '../common/dom.js';
+import { mapFrame } from '../common/map-frame.js';
 import { createEditorApi } from './api.js';
 import { EditorMap } from './map.js';
 import { createOps } from './ops.js';
 import { PreviewDialog } from './panel.js';
 import { createRefusals } from './refusals.js';
+import { createReshaping } from './reshape.js';
+import { createSaving } from './save.js';
 import { EditorView } from './view.js';
-import { el } from '../common/dom.js';
-import { linkVertex, moveLinked, removeLinked } from './shared-vertices.js';
 
 const L = window.L;
 const shell = document.getElementById('editor');
 const view = new EditorView(shell);
 const { ui } = view;
-const api = createEditorApi(JSON.parse(shell.dataset.apiUrls), shell.dataset.idPlaceholder);
-const groups = {};
-for (const [key, name] of Object.entries(JSON.parse(shell.dataset.layerVars))) {
-  groups[key] = window[name];
-}
-const mapShell = shell.querySelector('.editor-map');
-const emap = new EditorMap(window[shell.dataset.mapVar], groups, mapShell);
+const api = createEditorApi(readJSON(shell, 'apiUrls'), shell.dataset.idPlaceholder);
+const { map, groups } = mapFrame(shell);
+const emap = new EditorMap(map, groups, shell.querySelector('.editor-map'));
 const dialog = new PreviewDialog(ui.dialog);
 
 const state = {
@@ -148,7 +146,7 @@ async function reloadCells(selectId = state.selected) {
 
 function selectCell(id) {
   state.selected = id;
-  if (id !== null && state.mode === 'reshape') emap.enableEdit(id, editHandlers);
+  if (id !== null && state.mode === 'reshape') emap.enableEdit(id, reshaping.handlers);
   else emap.disableEdit();
   renderCell();
   refresh();
@@ -177,7 +175,7 @@ function setMode(mode) {
   if (mode !== 'reshape' && needsClean()) return false;
   state.mode = mode;
   state.merge = new Set(mode === 'merge' && state.selected ? [state.selected] : []);
-  if (mode === 'reshape' && state.selected) emap.enableEdit(state.selected, editHandlers);
+  if (mode === 'reshape' && state.selected) emap.enableEdit(state.selected, reshaping.handlers);
   else emap.disableEdit();
   refresh();
   if (mode === 'split' && state.selected) ops.startSplit();
@@ -185,164 +183,23 @@ function setMode(mode) {
   return true;
 }
 
-// --- reshaping and undo ----------------------------------------------------------------
+// --- the parts -------------------------------------------------------------------------
 
-/** Record the current outlines as one undo step (when something changed). */
-function commitEdit() {
-  const sig = allSignature();
-  if (sig === state.currentSig) return;
-  state.undo.push(state.current);
-  state.current = emap.snapshot();
-  state.currentSig = sig;
-  state.overrideReason = ''; // a reason covers the outline it was given for, no other
-  emap.centreLabels();
-  if (!['error', 'conflict'].includes(view.state)) view.setState('editing');
-  refresh();
-}
+const reshaping = createReshaping({ emap, view, state, allSignature, dirtyIds, refresh });
 
-function restore(snapshot) {
-  emap.restore(snapshot);
-  state.current = snapshot;
-  state.currentSig = allSignature();
-  emap.centreLabels();
-  refresh();
-}
-
-function undo() {
-  if (!state.undo.length) return;
-  restore(state.undo.pop());
-  view.setState(dirtyIds().length ? 'editing' : 'idle');
-}
-
-function discard() {
-  for (const [id, entry] of state.cells) emap.setGeometry(id, entry.feature.geometry);
-  state.undo = [];
-  state.overrideReason = '';
-  restore(emap.snapshot());
-  emap.clearAll();
-  view.clearMessage();
-  view.setState('idle');
-}
-
-/** Geoman's editing events on the selected cell: shared vertices follow the dragged one. */
-const editHandlers = {
-  'pm:markerdragstart': (e) => {
-    const p = e.markerEvent.target.getLatLng();
-    const links = ui.linkShared.checked ? linkVertex(p, emap.neighbours(state.selected)) : [];
-    // a linked neighbour follows the marker: snapping to it would pin the marker in place
-    for (const { layer } of links) layer.options.snapIgnore = true;
-    state.drag = { links };
-  },
-  'pm:markerdrag': (e) => {
-    if (state.drag) moveLinked(state.drag.links, e.markerEvent.target.getLatLng());
-  },
-  'pm:markerdragend': (e) => {
-    if (state.drag) {
-      moveLinked(state.drag.links, e.markerEvent.target.getLatLng());
-      for (const { layer } of state.drag.links) delete layer.options.snapIgnore;
-    }
-    state.drag = null;
-    commitEdit();
-  },
-  'pm:vertexremoved': (e) => {
-    if (ui.linkShared.checked && e.indexPath) {
-      const path = e.indexPath.slice(0, -1);
-      const ring = path.reduce((node, i) => node[i], e.layer.getLatLngs());
-      const i = e.indexPath[e.indexPath.length - 1];
-      if (ring && ring.length >= 3) {
-        const prev = ring[(i - 1 + ring.length) % ring.length];
-        const next = ring[i % ring.length];
-        removeLinked(e.marker.getLatLng(), prev, next, emap.neighbours(state.selected));
-      }
-    }
-    commitEdit();
-  },
-  'pm:edit': () => {
-    // a vertex added by a click; a drag (also of a new vertex) commits at its end
-    setTimeout(() => {
-      if (!state.drag) commitEdit();
-    }, 0);
-  },
-};
-
-// --- saving ----------------------------------------------------------------------------
-
-function saveBody(dryRun) {
-  return {
-    community_id: state.community.properties.id,
-    cells: dirtyIds().map((id) => ({
-      id,
-      version: state.cells.get(id).version,
-      geometry: emap.geometry(id),
-    })),
-    override_reason: state.overrideReason,
-    dry_run: dryRun,
-  };
-}
-
-function backToEditing() {
-  if (state.selected && state.mode === 'reshape') emap.enableEdit(state.selected, editHandlers);
-  view.setState(dirtyIds().length ? 'editing' : 'idle');
-}
-
-/** Save the edited outlines: a dry run first, shown in the preview dialog. */
-async function save() {
-  if (!dirtyIds().length) {
-    view.showMessage('info', '没有未保存的修改');
-    return;
-  }
-  emap.disableEdit();
-  emap.clearAll();
-  view.clearMessage();
-  view.setState('checking');
-  try {
-    const preview = await api.save(saveBody(true));
-    for (const f of preview.cells) emap.show('preview', f.geometry, 'preview-cell');
-    const names = el('p', 'preview-cells', `将保存：${dirtyIds().map(label).join('、')}`);
-    dialog.open({
-      title: '保存前预览',
-      impact: preview.impact,
-      extra: [names],
-      confirmLabel: '确认保存',
-      onConfirm: () =>
-        commit(() => api.save(saveBody(false)), '已保存', { kind: 'save', retry: save }),
-      onCancel: () => {
-        state.overrideReason = '';
-        emap.clear('preview');
-        backToEditing();
-      },
-    });
-    view.setState('preview');
-  } catch (err) {
-    backToEditing();
-    refusals.handleError(err, { kind: 'save', retry: save });
-  }
-}
-
-/**
- * Run a real write; on success reload the cells and say what changed. `ctx.select(result)`
- * names the cell to select afterwards; `ctx.quiet` leaves out the impact summary.
- */
-async function commit(call, doneText, ctx = {}) {
-  view.setState('saving');
-  try {
-    const result = await call();
-    dialog.close();
-    emap.clearAll();
-    const selectId = ctx.select ? ctx.select(result) : state.selected;
-    if (state.mode !== 'reshape') setMode('reshape');
-    await reloadCells(selectId);
-    view.showMessage('success', ctx.quiet ? doneText : `${doneText}：${result.impact.summary}`);
-    view.setState('saved');
-  } catch (err) {
-    dialog.close();
-    emap.clear('preview');
-    backToEditing();
-    refusals.handleError(err, ctx);
-  }
-}
-
-// --- wiring ----------------------------------------------------------------------------
+const saving = createSaving({
+  api,
+  emap,
+  view,
+  dialog,
+  state,
+  label,
+  dirtyIds,
+  editHandlers: reshaping.handlers,
+  setMode,
+  reloadCells,
+  handleError: (err, options) => refusals.handleError(err, options),
+});
 
 const refusals = createRefusals({
   emap,
@@ -350,10 +207,10 @@ const refusals = createRefusals({
   state,
   label,
   dirtyIds,
-  commitEdit,
+  commitEdit: reshaping.commitEdit,
   renderCell,
   reloadCells,
-  save,
+  save: saving.save,
 });
 
 const ops = createOps({
@@ -362,13 +219,15 @@ const ops = createOps({
   dialog,
   state,
   label,
-  commit,
+  commit: saving.commit,
   handleError: refusals.handleError,
   showMessage: (kind, text) => view.showMessage(kind, text),
   needsClean,
   setMode,
   setState: (value) => view.setState(value),
 });
+
+// --- wiring ----------------------------------------------------------------------------
 
 function wire() {
   ui.community.addEventListener('change', () => {
@@ -377,9 +236,9 @@ function wire() {
     loadCommunity(Number(ui.community.value)).catch((err) => view.setStatus(err.message, true));
   });
   for (const b of ui.tools) b.addEventListener('click', () => setMode(b.dataset.mode));
-  ui.undo.addEventListener('click', undo);
-  ui.discard.addEventListener('click', discard);
-  ui.save.addEventListener('click', save);
+  ui.undo.addEventListener('click', reshaping.undo);
+  ui.discard.addEventListener('click', reshaping.discard);
+  ui.save.addEventListener('click', saving.save);
   ui.rename.addEventListener('submit', (e) => {
     e.preventDefault();
     ops.rename(ui.cellName.value.trim());
@@ -394,7 +253,7 @@ function wire() {
     const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement.tagName);
     if ((e.ctrlKey || e.metaKey) && e.key === 'z' && !typing && !ui.dialog.open) {
       e.preventDefault();
-      undo();
+      reshaping.undo();
     } else if (e.key === 'Escape' && state.drawing) {
       setMode('reshape');
     }
@@ -430,6 +289,14 @@ async function main() {
 }
 
 // The page's own editor, for the console and for tests that need to look inside.
-window.gridEditor = { state, emap, dirtyIds, selectCell, save, undo, discard };
+window.gridEditor = {
+  state,
+  emap,
+  dirtyIds,
+  selectCell,
+  save: saving.save,
+  undo: reshaping.undo,
+  discard: reshaping.discard,
+};
 
 main();

@@ -35,5 +35,8 @@ export function createOrgApi(urls) {
     moveOrg: (orgId, parentId) => postJSON(withId(urls.move, orgId), { parent_id: parentId }),
     dissolveOrg: (orgId) => postJSON(withId(urls.dissolve, orgId), {}),
     importFile: (kind, file, params) => postFile(url('import', { kind }), file, params),
+    /** A member's 党员责任区: a GeoJSON polygon, or null to clear it. */
+    saveArea: (memberId, geometry) =>
+      postJSON(url('area', { id: memberId }), geometry ? { geometry } : { clear: true }),
   };
 }

@@ -1,20 +1,11 @@
 // The cell panel: a cell's current assignments (with 解除), pick lists to assign a party
-// branch/group, a grid worker or a team, the assignment history, and the party members and
-// registrations (在职党员报到) of the cell, with their responsibility areas (党员责任区, drawn on
-// the map; users who may assign draw or clear them here). Read-only for users who may not
-// assign.
-import { postJSON } from '../common/api.js';
-import { ResponsibilityAreas } from './coverage-areas.js';
+// branch/group, a grid worker or a team, and the assignment history; below them the party
+// members and registrations of the cell (coverage-members.js). Read-only for users who may
+// not assign.
 import { button, el, option } from '../common/dom.js';
-import {
-  ITEM_LABELS,
-  MEMBER_STATUS_LABELS,
-  STATUS_LABELS,
-  dateTime,
-  number,
-  phoneLink,
-  setStatus,
-} from './dom.js';
+import { ResponsibilityAreas } from './coverage-areas.js';
+import { membersSection, registrationsSection } from './coverage-members.js';
+import { ITEM_LABELS, STATUS_LABELS, dateTime, number, setStatus } from './dom.js';
 
 const KINDS = [
   { kind: 'party_org', title: '党组织', hint: '党总支、党支部或党小组', none: '未分配党组织' },
@@ -134,8 +125,8 @@ export class CellPanel {
       this.body.append(
         ...KINDS.map((k) => this.kindSection(k, info, assigned.assignments, options)),
         this.historySection(cellId),
-        this.membersSection(members),
-        this.registrationsSection(registrations),
+        membersSection(this, members),
+        registrationsSection(registrations),
       );
       if (!message) setStatus(status, '');
       this.root.dataset.state = 'ready';
@@ -241,11 +232,13 @@ export class CellPanel {
     return form;
   }
 
+  /** Show a line in the panel's status (e.g. '正在保存…'; kind '' | 'ok' | 'error'). */
   say(text, kind = '') {
     const status = this.body.querySelector('.panel-status');
     if (status) setStatus(status, text, kind);
   }
 
+  /** Disable (or enable again) the panel's controls while a write is under way. */
   busy(on) {
     for (const control of this.body.querySelectorAll('button, select')) {
       if (!control.classList.contains('panel-close')) control.disabled = on;
@@ -311,159 +304,5 @@ export class CellPanel {
       }
     });
     return details;
-  }
-
-  membersSection(result) {
-    const section = el('section', 'cell-members');
-    if (result.error) {
-      section.append(el('h3', null, '居住在本网格的党员'), el('p', 'hint', result.error.message));
-      return section;
-    }
-    const { members } = result;
-    const hubs = members.filter((m) => m.is_hub).length;
-    section.append(el('h3', null, `居住在本网格的党员（${members.length} 名，党员中心户 ${hubs} 户）`));
-    if (!members.length) {
-      section.append(el('p', 'hint', '暂无登记的党员'));
-      return section;
-    }
-    const drawn = members.filter((m) => m.responsibility_area).length;
-    const summary = el('p', 'resp-summary');
-    summary.append(
-      '责任区：',
-      el('span', 'resp-drawn', `已划定 ${drawn} 名`),
-      ' / ',
-      el(
-        'span',
-        drawn < members.length ? 'resp-missing lacking' : 'resp-missing',
-        `未划定 ${members.length - drawn} 名`,
-      ),
-    );
-    section.append(summary);
-    const table = el('table', 'small-table');
-    const head = el('tr');
-    for (const text of ['姓名', '状态', '所属党组织', '中心户', '责任区', '电话']) {
-      head.append(el('th', null, text));
-    }
-    table.createTHead().append(head);
-    const body = table.createTBody();
-    const canDraw = this.canAssign && this.areas.canDraw;
-    for (const m of members) {
-      const tr = el('tr', m.is_hub ? 'hub' : null);
-      tr.dataset.memberId = String(m.id);
-      tr.append(el('td', null, m.name));
-      tr.append(el('td', null, MEMBER_STATUS_LABELS[m.status] || m.status));
-      tr.append(el('td', null, m.org));
-      tr.append(el('td', null, m.is_hub ? `是（${m.hub_households} 户）` : ''));
-      const area = el('td', 'resp-cell');
-      area.dataset.area = m.responsibility_area ? 'drawn' : 'none';
-      area.append(el('span', 'resp-state', m.responsibility_area ? '已划定' : '未划定'));
-      if (canDraw) area.append(...this.areaButtons(m));
-      tr.append(area);
-      const phone = el('td');
-      const link = phoneLink(m.phone);
-      if (link) phone.append(link);
-      tr.append(phone);
-      if (m.responsibility_area) {
-        tr.addEventListener('mouseenter', () => this.areas.focus(m.id));
-        tr.addEventListener('mouseleave', () => this.areas.focus(null));
-      }
-      body.append(tr);
-    }
-    section.append(table);
-    return section;
-  }
-
-  areaButtons(member) {
-    const label = member.responsibility_area ? '重新划定' : '划定责任区';
-    const draw = button(label, 'resp-draw', () => this.drawArea(member));
-    draw.setAttribute('aria-label', `${label}：${member.name}`);
-    if (!member.responsibility_area) return [draw];
-    const clear = button('撤销责任区', 'resp-clear', () => this.saveArea(member, null));
-    clear.setAttribute('aria-label', `撤销责任区：${member.name}`);
-    return [draw, clear];
-  }
-
-  /** Draw a member's area on the map, then save it (or show why it was refused). */
-  drawArea(member) {
-    const cellId = this.cellId;
-    this.busy(true);
-    this.root.dataset.drawing = String(member.id);
-    this.say(
-      `正在为 ${member.name} 划定责任区：在地图上依次点击各个顶点，点击第一个顶点完成；按 Esc 取消`,
-    );
-    const bar = el('p', 'resp-draw-bar');
-    const stop = () => {
-      bar.remove();
-      delete this.root.dataset.drawing;
-    };
-    const cancel = button('取消划定', 'resp-cancel', () => {
-      this.areas.cancel();
-      stop();
-      this.busy(false);
-      this.say('已取消划定');
-    });
-    bar.append(cancel);
-    const status = this.body.querySelector('.panel-status');
-    if (status) status.after(bar);
-    this.areas.draw(
-      (geometry) => {
-        stop();
-        if (this.cellId === cellId) this.saveArea(member, geometry);
-      },
-      () => {
-        stop();
-        this.busy(false);
-        this.say('已取消划定');
-      },
-    );
-  }
-
-  /** POST a member's area (`null` clears it: `{clear: true}`); reload the panel, or show the refusal. */
-  async saveArea(member, geometry) {
-    const cellId = this.cellId;
-    this.busy(true);
-    this.say('正在保存…');
-    try {
-      await postJSON(this.api.url('area', { id: member.id }), geometry ? { geometry } : { clear: true });
-    } catch (err) {
-      this.busy(false);
-      if (geometry) this.areas.showRejected(geometry);
-      this.say(`${geometry ? '划定' : '撤销'}失败：${err.message}`, 'error');
-      return;
-    }
-    if (this.cellId !== cellId) return;
-    const done = geometry ? `已划定 ${member.name} 的责任区` : `已撤销 ${member.name} 的责任区`;
-    await this.open(cellId, done, 'ok');
-  }
-
-  registrationsSection(result) {
-    const section = el('section', 'cell-registrations');
-    section.append(el('h3', null, '在职党员报到'));
-    if (result.error) {
-      section.append(el('p', 'hint', result.error.message));
-      return section;
-    }
-    const regs = result.registrations;
-    if (!regs.length) {
-      section.append(el('p', 'hint', '暂无在职党员在本网格报到'));
-      return section;
-    }
-    const table = el('table', 'small-table');
-    const head = el('tr');
-    for (const text of ['姓名', '服务队', '报到时间', '电话']) head.append(el('th', null, text));
-    table.createTHead().append(head);
-    const body = table.createTBody();
-    for (const r of regs) {
-      const tr = el('tr');
-      tr.append(el('td', null, r.name), el('td', null, r.team || '—'));
-      tr.append(el('td', null, dateTime(r.registered_at).slice(0, 10)));
-      const phone = el('td');
-      const link = phoneLink(r.phone);
-      if (link) phone.append(link);
-      tr.append(phone);
-      body.append(tr);
-    }
-    section.append(table);
-    return section;
   }
 }
