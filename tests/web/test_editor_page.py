@@ -116,7 +116,7 @@ def test_editor_loads_scripts_and_styles_only_from_static(as_manager: FlaskClien
     assert "/static/vendor/leaflet-geoman/leaflet-geoman.js" in sources
     assert "/static/js/editing/page.js" in sources
     assert "/static/vendor/leaflet-geoman/leaflet-geoman.css" in page.stylesheets
-    assert "/static/css/editor.css" in page.stylesheets
+    assert "/static/css/editing.css" in page.stylesheets
     for url in sources + page.stylesheets:
         assert url.startswith(("/static/vendor/", "/static/js/", "/static/css/")), url
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)

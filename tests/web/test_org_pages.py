@@ -113,7 +113,7 @@ def test_write_controls_follow_the_roles(app: Flask, world: World) -> None:
 def test_org_pages_load_scripts_and_styles_only_from_static(as_coordinator: FlaskClient) -> None:
     for url in PAGES:
         html, parsed = page(as_coordinator, url)
-        assert "/static/css/org.css" in parsed.stylesheets
+        assert "/static/css/organisations.css" in parsed.stylesheets
         for src in parsed.scripts + parsed.stylesheets:
             assert src.startswith(("/static/vendor/", "/static/js/", "/static/css/")), src
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), url

@@ -134,7 +134,7 @@ def test_service_page_loads_scripts_and_styles_only_from_static(
     html, parsed = page(as_coordinator)
     assert "/static/vendor/leaflet/leaflet.js" in parsed.scripts
     assert "/static/js/coverage/page.js" in parsed.scripts
-    assert "/static/css/service.css" in parsed.stylesheets
+    assert "/static/css/coverage.css" in parsed.stylesheets
     for src in parsed.scripts + parsed.stylesheets:
         assert src.startswith(("/static/vendor/", "/static/js/", "/static/css/")), src
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
