@@ -79,7 +79,9 @@ def tree() -> str:
         ],
         "kinds": [{"value": k.value, "label": v} for k, v in ORG_KIND_LABELS.items()],
     }
-    return render_template("organisations/tree.html", api_urls=api_urls, vocab=vocab, **_permissions())
+    return render_template(
+        "organisations/tree.html", api_urls=api_urls, vocab=vocab, **_permissions()
+    )
 
 
 @bp.get("/coverage")
