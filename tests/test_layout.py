@@ -75,7 +75,5 @@ def test_no_module_in_gridapp_is_over_400_lines() -> None:
     assert too_long == {}
 
 
-# --- static/js and templates ------------------------------------------------------------
-# The checks of the front end's layout go here (added with the move of static/js into
-# static/js/<journey>/): every templates/<journey>/ page loads its entry script from
-# static/js/<journey>/, and no own script is over 400 lines.
+# The front end's layout (templates/<journey>/ load their entry from static/js/<journey>/,
+# no script over 400 lines, no import across journeys) is checked in test_static_layout.py.

@@ -148,7 +148,7 @@ def test_map_requests_nothing_outside_the_local_server(login_as: LoginAs, live_s
     wait_for_layers(driver)
     urls = requested_urls(driver)
     paths = {u.removeprefix(live_server).split("?")[0] for u in urls}
-    assert {"/static/vendor/leaflet/leaflet.js", "/static/js/map-page.js", "/api/cells"} <= paths
+    assert {"/static/vendor/leaflet/leaflet.js", "/static/js/map/page.js", "/api/cells"} <= paths
     outside = [u for u in urls if not u.startswith((f"{live_server}/", "data:", "blob:"))]
     assert outside == []
 

@@ -133,8 +133,8 @@ def test_service_page_loads_scripts_and_styles_only_from_static(
 ) -> None:
     html, parsed = page(as_coordinator)
     assert "/static/vendor/leaflet/leaflet.js" in parsed.scripts
-    assert "/static/js/service-page.js" in parsed.scripts
-    assert "/static/css/service.css" in parsed.stylesheets
+    assert "/static/js/coverage/page.js" in parsed.scripts
+    assert "/static/css/coverage.css" in parsed.stylesheets
     for src in parsed.scripts + parsed.stylesheets:
         assert src.startswith(("/static/vendor/", "/static/js/", "/static/css/")), src
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
@@ -143,12 +143,12 @@ def test_service_page_loads_scripts_and_styles_only_from_static(
 
 
 def test_every_module_the_service_page_uses_is_served(as_coordinator: FlaskClient) -> None:
-    modules = module_graph(as_coordinator, "/static/js/service-page.js")
-    for name in ("service-map.js", "service-markers.js", "service-scenario.js",
-                 "service-suggest.js", "service-table.js", "service-figures.js",
-                 "service-controls.js", "service-format.js"):  # fmt: skip
-        assert f"/static/js/{name}" in modules, name
-    assert "/static/js/api.js" in modules and "/static/js/map-layers.js" in modules  # reused
+    modules = module_graph(as_coordinator, "/static/js/coverage/page.js")
+    for name in ("map.js", "markers.js", "scenario.js", "suggest.js", "table.js", "figures.js",
+                 "controls.js", "format.js"):  # fmt: skip
+        assert f"/static/js/coverage/{name}" in modules, name
+    for name in ("api.js", "map-layers.js"):  # reused
+        assert f"/static/js/common/{name}" in modules, name
     for url in modules:
         assert (ROOT / url.lstrip("/")).is_file(), url
         source = (ROOT / url.lstrip("/")).read_text()

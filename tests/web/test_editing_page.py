@@ -17,17 +17,17 @@ from tests.web.test_map_page import module_imports
 from tests.world import World
 
 EDITOR_MODULES = {
-    "/static/js/editor.js",
-    "/static/js/editor-api.js",
-    "/static/js/editor-map.js",
-    "/static/js/editor-ops.js",
-    "/static/js/editor-panel.js",
-    "/static/js/editor-refusals.js",
-    "/static/js/editor-view.js",
-    "/static/js/shared-vertices.js",
-    "/static/js/polygon-union.js",
-    "/static/js/api.js",
-    "/static/js/map-layers.js",
+    "/static/js/editing/page.js",
+    "/static/js/editing/api.js",
+    "/static/js/editing/map.js",
+    "/static/js/editing/ops.js",
+    "/static/js/editing/panel.js",
+    "/static/js/editing/refusals.js",
+    "/static/js/editing/view.js",
+    "/static/js/editing/shared-vertices.js",
+    "/static/js/editing/polygon-union.js",
+    "/static/js/common/api.js",
+    "/static/js/common/map-layers.js",
 }
 
 
@@ -114,9 +114,9 @@ def test_editor_loads_scripts_and_styles_only_from_static(as_manager: FlaskClien
     sources = [s for s in page.scripts if s]
     assert "/static/vendor/leaflet/leaflet.js" in sources
     assert "/static/vendor/leaflet-geoman/leaflet-geoman.js" in sources
-    assert "/static/js/editor.js" in sources
+    assert "/static/js/editing/page.js" in sources
     assert "/static/vendor/leaflet-geoman/leaflet-geoman.css" in page.stylesheets
-    assert "/static/css/editor.css" in page.stylesheets
+    assert "/static/css/editing.css" in page.stylesheets
     for url in sources + page.stylesheets:
         assert url.startswith(("/static/vendor/", "/static/js/", "/static/css/")), url
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
@@ -124,7 +124,7 @@ def test_editor_loads_scripts_and_styles_only_from_static(as_manager: FlaskClien
     # creates the map (folium's), which must come before the editor module.
     inline = page.scripts.index(None)
     assert page.scripts.index("/static/vendor/leaflet-geoman/leaflet-geoman.js") < inline
-    assert inline < page.scripts.index("/static/js/editor.js")
+    assert inline < page.scripts.index("/static/js/editing/page.js")
 
 
 def test_every_asset_the_editor_uses_is_served(as_manager: FlaskClient) -> None:

@@ -62,7 +62,7 @@ def test_map_page_loads_scripts_and_styles_only_from_static(as_coordinator: Flas
     html = response.get_data(as_text=True)
     links = parse(html)
     assert "/static/vendor/leaflet/leaflet.js" in links.scripts
-    assert "/static/js/map-page.js" in links.scripts
+    assert "/static/js/map/page.js" in links.scripts
     assert "/static/vendor/leaflet/leaflet.css" in links.stylesheets
     assert "/static/css/map.css" in links.stylesheets
     for url in links.scripts + links.stylesheets:
@@ -89,7 +89,7 @@ def test_every_asset_the_map_page_uses_is_served(as_coordinator: FlaskClient) ->
             urls += module_imports(as_coordinator, src)
     for href in links.stylesheets:
         urls += css_images(as_coordinator, href)
-    assert "/static/js/api.js" in urls and "/static/js/map-layers.js" in urls
+    assert "/static/js/common/api.js" in urls and "/static/js/common/map-layers.js" in urls
     assert "/static/vendor/leaflet/images/layers.png" in urls
     for url in urls:
         assert (ROOT / url.lstrip("/")).is_file(), url

@@ -113,7 +113,7 @@ def test_write_controls_follow_the_roles(app: Flask, world: World) -> None:
 def test_org_pages_load_scripts_and_styles_only_from_static(as_coordinator: FlaskClient) -> None:
     for url in PAGES:
         html, parsed = page(as_coordinator, url)
-        assert "/static/css/org.css" in parsed.stylesheets
+        assert "/static/css/organisations.css" in parsed.stylesheets
         for src in parsed.scripts + parsed.stylesheets:
             assert src.startswith(("/static/vendor/", "/static/js/", "/static/css/")), src
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), url
@@ -122,10 +122,10 @@ def test_org_pages_load_scripts_and_styles_only_from_static(as_coordinator: Flas
     _, coverage = page(as_coordinator, "/coverage")
     assert CHART_JS in coverage.scripts
     assert "/static/vendor/leaflet/leaflet.js" in coverage.scripts
-    assert "/static/js/coverage-page.js" in coverage.scripts
+    assert "/static/js/organisations/coverage-page.js" in coverage.scripts
     _, tree = page(as_coordinator, "/organisations")
     # no map on the tree page: only its own module and the phone helper every page loads
-    assert tree.scripts == ["/static/js/phone.js", "/static/js/org-tree.js"]
+    assert tree.scripts == ["/static/js/common/phone.js", "/static/js/organisations/tree-page.js"]
 
 
 def test_every_asset_and_module_the_org_pages_use_is_served(as_coordinator: FlaskClient) -> None:
@@ -136,9 +136,10 @@ def test_every_asset_and_module_the_org_pages_use_is_served(as_coordinator: Flas
         for src in parsed.scripts:
             if src.startswith("/static/js/"):
                 urls |= module_graph(as_coordinator, src)
-    for module in ("coverage-map.js", "coverage-panel.js", "coverage-areas.js", "org-api.js"):
-        assert f"/static/js/{module}" in urls
-    assert "/static/js/api.js" in urls and "/static/js/map-layers.js" in urls  # reused
+    for module in ("coverage-map.js", "coverage-panel.js", "coverage-areas.js", "api.js"):
+        assert f"/static/js/organisations/{module}" in urls
+    for module in ("api.js", "map-layers.js"):  # reused
+        assert f"/static/js/common/{module}" in urls
     for url in urls:
         assert (ROOT / url.lstrip("/")).is_file(), url
         with as_coordinator.get(url) as response:

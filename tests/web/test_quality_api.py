@@ -369,13 +369,13 @@ def test_pages_render_for_their_users(app: Flask, world: World) -> None:
     html = page.get_data(as_text=True)
     assert "网格划分检查" in html and "甲一社区" in html and "测试甲街道" in html
     assert "乙一社区" not in html  # outside the coordinator's scope
-    assert "vendor/leaflet/leaflet.js" in html and "js/quality-check.js" in html
+    assert "vendor/leaflet/leaflet.js" in html and "js/quality/check.js" in html
     assert coordinator.get("/proposal").status_code == 302  # refused: back to the map
     manager = login(app.test_client(), "t_manager")
     page = manager.get(f"/proposal?community={world.communities['A1']}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "采纳方案" in html and "放弃" in html and "js/quality-proposal.js" in html
+    assert "采纳方案" in html and "放弃" in html and "js/quality/proposal.js" in html
     assert "selected>甲一社区" in html
     field = login(app.test_client(), "t_field")
     assert field.get("/check").status_code == 302

@@ -1,7 +1,7 @@
 """The boundary editor page (grid managers and admins).
 
 The server renders the map frame (``gridapp.web.mapframe``), the side panel and the API
-routes the page talks to; everything else happens in the browser (static/js/editor.js),
+routes the page talks to; everything else happens in the browser (static/js/editing/page.js),
 which reads and writes cells only through the JSON API (``gridapp.web.editing.api``).
 """
 

@@ -1,7 +1,7 @@
 """The map page: a folium/Leaflet map whose layers are read from the JSON API.
 
 The server renders only the frame (``gridapp.web.mapframe``); the browser fills the layer
-groups from the JSON API (static/js/map-page.js), so the map shows exactly what the API
+groups from the JSON API (static/js/map/page.js), so the map shows exactly what the API
 gives the user. Every script and stylesheet is served from /static; nothing from a CDN.
 """
 
