@@ -3,8 +3,8 @@
 Both pages are views of the organisations API (``gridapp.web.organisations.api``): the server
 renders the frame (and, for coverage, the folium map frame); small ES modules
 (static/js/organisations/tree-*.js, coverage-*.js) read and write through the JSON routes
-named in the page's ``data-api-urls``. Whether the write controls are shown follows the API's own role
-rules (``MANAGE_ROLES``, ``ASSIGN_ROLES``); the API enforces them either way.
+named in the page's ``data-api-urls``. Whether the write controls are shown follows the
+API's own role rules (``MANAGE_ROLES``, ``ASSIGN_ROLES``); the API enforces them either way.
 """
 
 from __future__ import annotations
