@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select, true
 
+from gridapp.core.errors import Forbidden, NotFound
 from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import (
@@ -250,3 +251,18 @@ def unit_condition(user: User) -> ColumnElement[bool]:
             in_community,
         ),
     )
+
+
+def require_community(
+    user: User, community_id: int, *, whole: bool = False, refusal: str | None = None
+) -> Community:
+    """The community ``community_id``: 404 when unknown, 403 (``refusal``) when outside the
+    user's scope. ``whole``: one the user oversees as a whole, not only through some of its
+    cells."""
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise NotFound(f"未找到编号为 {community_id} 的社区")
+    ids = overseen_community_ids(user) if whole else visible_community_ids(user)
+    if not includes(ids, community_id):
+        raise Forbidden(refusal or f"社区（编号 {community_id}）不在您的管辖范围内")
+    return community

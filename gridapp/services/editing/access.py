@@ -42,17 +42,8 @@ def editable_community(user: User, community_id: int, *, whole: bool) -> Communi
     may take free space (new cells, revert, proposal), which needs oversight of the whole
     community, not only of some of its cells."""
     require_editor(user)
-    community = db.session.get(Community, community_id)
-    if community is None:
-        raise NotFound(f"未找到编号为 {community_id} 的社区")
-    if user.role == Role.ADMIN.value:
-        return community
-    ids = scope.overseen_community_ids(user) if whole else scope.visible_community_ids(user)
-    if db.session.scalar(ids.where(Community.id == community_id)) is None:
-        if whole:
-            raise Forbidden("该社区不在您的管辖范围内，不能新建或整体调整网格")
-        raise Forbidden("该社区不在您的管辖范围内")
-    return community
+    refusal = "该社区不在您的管辖范围内" + ("，不能新建或整体调整网格" if whole else "")
+    return scope.require_community(user, community_id, whole=whole, refusal=refusal)
 
 
 def find_cell(cell_id: int) -> GridCell:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from gridapp.core.errors import Forbidden, NotFound
 from gridapp.core.vocab import Role
 from gridapp.extensions import db
-from gridapp.models import Community, PartyOrg, Subdistrict, User
+from gridapp.models import PartyOrg, Subdistrict, User
 from gridapp.services import scope
 
 MANAGE_ROLES = {Role.ADMIN.value, Role.COORDINATOR.value}
@@ -33,18 +33,6 @@ def require_subdistrict(user: User, subdistrict_id: int) -> int:
     if subdistrict_id not in visible_subdistricts(user):
         raise Forbidden("该街道不在您的管辖范围内")
     return subdistrict_id
-
-
-def require_community(user: User, community_id: int, *, whole: bool = False) -> Community:
-    """404 for an unknown community, 403 for one outside the user's scope (``whole``: one
-    the user oversees as a whole, not only through single cells)."""
-    community = db.session.get(Community, community_id)
-    if community is None:
-        raise NotFound(f"未找到编号为 {community_id} 的社区")
-    ids = scope.overseen_community_ids(user) if whole else scope.visible_community_ids(user)
-    if not scope.includes(ids, community_id):
-        raise Forbidden(f"社区（编号 {community_id}）不在您的管辖范围内")
-    return community
 
 
 def find_org(org_id: int) -> PartyOrg:

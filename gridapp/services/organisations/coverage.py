@@ -19,7 +19,7 @@ from gridapp.models import (
     VolunteerTeam,
 )
 from gridapp.services import scope
-from gridapp.services.organisations.access import require_community
+from gridapp.services.scope import require_community
 
 EXPORT_HEADER = [
     "社区",

@@ -5,9 +5,9 @@ its writer (``import_writes``) to the plan; a bad one a line number and a Chines
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -70,6 +70,22 @@ def _visible_orgs(user: User, subdistrict_id: int) -> dict[str, PartyOrg]:
     return {o.name: o for o in rows}
 
 
+T = TypeVar("T")
+OUT_OF_SCOPE = "不存在或不在您的管辖范围内"
+
+
+def _label(value: str, table: Mapping[str, Any], what: str) -> str:
+    return f"{what}“{value}”应为 {'、'.join(table)} 之一"
+
+
+def _pick(plan: Plan, line: int, table: Mapping[str, T], key: str, problem: str) -> T | None:
+    """``table[key]``, or None with ``problem`` noted against ``line``."""
+    found = table.get(key)
+    if found is None:
+        plan.bad(line, problem)
+    return found
+
+
 def _phone(value: str, what: str, line: int, plan: Plan, required: bool = True) -> bool:
     if not value:
         if required:
@@ -103,18 +119,13 @@ def plan_members(
             plan.bad(line, f"性别“{r['性别']}”应为 男 或 女")
             ok = False
         ok = _phone(r["手机"], "手机", line, plan) and ok
-        status = STATUS_BY_LABEL.get(r["状态"])
-        if status is None:
-            plan.bad(line, f"状态“{r['状态']}”应为 {'、'.join(STATUS_BY_LABEL)} 之一")
-            ok = False
-        org = orgs.get(r["所属党组织"])
-        if org is None:
-            plan.bad(line, f"党组织“{r['所属党组织']}”不存在或不在您的管辖范围内")
-            ok = False
-        cell = cells.get(r["住址网格编码"])
-        if cell is None:
-            plan.bad(line, f"网格编码“{r['住址网格编码']}”不存在或不在您的管辖范围内")
-            ok = False
+        status = _pick(
+            plan, line, STATUS_BY_LABEL, r["状态"], _label(r["状态"], STATUS_BY_LABEL, "状态")
+        )
+        org = _pick(plan, line, orgs, r["所属党组织"], f"党组织“{r['所属党组织']}”{OUT_OF_SCOPE}")
+        code = r["住址网格编码"]
+        cell = _pick(plan, line, cells, code, f"网格编码“{code}”{OUT_OF_SCOPE}")
+        ok = ok and None not in (status, org, cell)
         hub = r["党员中心户"]
         if hub not in YES | NO:
             plan.bad(line, f"党员中心户“{hub}”应为 是 或 否")
@@ -175,14 +186,12 @@ def plan_teams(
             plan.bad(line, f"与第 {seen[name]} 行重复")
             ok = False
         seen.setdefault(name, line)
-        kind = TEAM_KIND_BY_LABEL.get(r["类型"])
-        if kind is None:
-            plan.bad(line, f"类型“{r['类型']}”应为 {'、'.join(TEAM_KIND_BY_LABEL)} 之一")
-            ok = False
-        community = communities.get(r["所属社区编码"])
-        if community is None:
-            plan.bad(line, f"社区编码“{r['所属社区编码']}”不存在或不在您的管辖范围内")
-            ok = False
+        kind = _pick(
+            plan, line, TEAM_KIND_BY_LABEL, r["类型"], _label(r["类型"], TEAM_KIND_BY_LABEL, "类型")
+        )
+        code = r["所属社区编码"]
+        community = _pick(plan, line, communities, code, f"社区编码“{code}”{OUT_OF_SCOPE}")
+        ok = ok and None not in (kind, community)
         if not r["队长姓名"]:
             plan.bad(line, "队长姓名为空")
             ok = False
@@ -239,7 +248,7 @@ def plan_assignments(
         cell = cells.get(r["网格编码"])
         kind = ASSIGNMENT_KIND.get(r["类型"])
         if cell is None:
-            plan.bad(line, f"网格编码“{r['网格编码']}”不存在或不在您的管辖范围内")
+            plan.bad(line, f"网格编码“{r['网格编码']}”{OUT_OF_SCOPE}")
         if kind is None:
             plan.bad(line, f"类型“{r['类型']}”应为 党组织、服务队 或 网格员")
         target: int | None = None
@@ -253,7 +262,7 @@ def plan_assignments(
             worker = workers.get(r["名称"])
             target = None if worker is None else worker.id
         if kind is not None and target is None:
-            plan.bad(line, f"{r['类型']}“{r['名称']}”不存在或不在您的管辖范围内")
+            plan.bad(line, f"{r['类型']}“{r['名称']}”{OUT_OF_SCOPE}")
         if cell is None or kind is None or target is None:
             continue
         key = (cell.id, kind, target)

@@ -34,11 +34,11 @@ from gridapp.services.organisations.access import (
     ASSIGN_ROLES,
     MANAGE_ROLES,
     find_org,
-    require_community,
     require_role,
     require_subdistrict,
     visible_subdistricts,
 )
+from gridapp.services.scope import require_community
 
 
 def _check_org_scope(user: User, org: PartyOrg) -> None:

@@ -104,13 +104,18 @@ class SuggestBody(Schema):
     max_candidates = fields.Integer(load_default=2000, validate=validate.Range(min=1, max=5000))
 
 
-class Summary(Schema):
+class Figures(Schema):
+    """Households and residents of an area, how many are within reach, and the shares."""
+
     households = fields.Integer(required=True)
     residents = fields.Integer(required=True)
     households_covered = fields.Integer(required=True)
     residents_covered = fields.Integer(required=True)
     share_households = fields.Float(required=True)
     share_residents = fields.Float(required=True)
+
+
+class Summary(Figures):
     buildings = fields.Integer(required=True)
     buildings_uncovered = fields.Integer(required=True)
 
@@ -123,31 +128,19 @@ class ParamsOut(Schema):
     subdistrict_id = fields.Integer(required=True)
 
 
-class CellRow(Schema):
+class CellRow(Figures):
     cell_id = fields.Integer(required=True)
     code = fields.String(required=True)
     name = fields.String(required=True)
     community_id = fields.Integer(required=True)
     community_name = fields.String(required=True)
-    households = fields.Integer(required=True)
-    residents = fields.Integer(required=True)
-    households_covered = fields.Integer(required=True)
-    residents_covered = fields.Integer(required=True)
-    share_households = fields.Float(required=True)
-    share_residents = fields.Float(required=True)
     uncovered_buildings = fields.Integer(required=True)
     share_residents_before = fields.Float()
 
 
-class CommunityRow(Schema):
+class CommunityRow(Figures):
     community_id = fields.Integer(required=True)
     name = fields.String(required=True)
-    households = fields.Integer(required=True)
-    residents = fields.Integer(required=True)
-    households_covered = fields.Integer(required=True)
-    residents_covered = fields.Integer(required=True)
-    share_households = fields.Float(required=True)
-    share_residents = fields.Float(required=True)
 
 
 class StationOut(Schema):
