@@ -28,7 +28,15 @@ def register(app: Flask) -> None:
     @app.cli.command("migrate")
     def migrate() -> None:
         """Apply database migrations (Alembic upgrade head)."""
-        migrate_database(str(current_app.config["DATABASE_URL"]))
+        from alembic.util.exc import CommandError
+
+        try:
+            migrate_database(str(current_app.config["DATABASE_URL"]))
+        except CommandError as err:  # e.g. a database migrated by newer code
+            raise click.ClickException(
+                f"数据库迁移失败：{err}。若该数据库由更新版本的代码迁移过，"
+                "请使用更新的代码，或换一个数据库（scripts/demo 的 GRIDAPP_DEMO_DB）"
+            ) from None
         click.echo("数据库迁移完成 (alembic head)")
 
     @app.cli.command("generate-demo")
