@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridapp.core.geodemo.people import MemberOut, NameMaker
+from gridapp.core.geodemo.people import GIVEN, SURNAMES, MemberOut
 from gridapp.core.vocab import HOUSEHOLD_TAGS
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ SHARE_WITH_TWO_DIFFICULTIES = 0.2
 SIZE_WEIGHTS = (0.18, 0.30, 0.27, 0.15, 0.07, 0.03)
 DOORS_PER_FLOOR = 2
 LOWRISE_KINDS = frozenset({"lowrise"})
+PHONE_PREFIXES = ("135", "138", "139", "150", "186", "188", "131", "177")
 
 
 @dataclass
@@ -65,34 +66,61 @@ def make_households(
 ) -> list[HouseholdOut]:
     """As many records per building as its ``households`` figure, in building order."""
     rng = np.random.default_rng(seed + 31)
-    names = NameMaker(rng)
+    total = sum(int(b.raw.households) for b in buildings)
+    sizes = rng.choice(len(SIZE_WEIGHTS), size=total, p=SIZE_WEIGHTS) + 1
+    hard = np.flatnonzero(rng.random(total) < SHARE_IN_DIFFICULTY)
+    heads, phones = _names(rng, total), _phones(rng, total)
     out: list[HouseholdOut] = []
     first: dict[str, tuple[int, int]] = {}  # building ref → (first index, count)
-    tags = [t for t, _ in DIFFICULTY_WEIGHTS]
-    weights = np.array([w for _, w in DIFFICULTY_WEIGHTS])
-    weights = weights / weights.sum()
     for b in buildings:
         count = int(b.raw.households)
         first[b.raw.source_ref] = (len(out), count)
-        sizes = rng.choice(len(SIZE_WEIGHTS), size=count, p=SIZE_WEIGHTS) + 1
-        hard = rng.random(count) < SHARE_IN_DIFFICULTY
         for i in range(count):
             unit, room = address(b.raw.kind, int(b.raw.levels), i)
-            size = int(sizes[i])
-            mine: list[str] = []
-            if hard[i]:
-                n = 2 if rng.random() < SHARE_WITH_TWO_DIFFICULTIES else 1
-                picked = sorted(int(j) for j in rng.choice(len(tags), n, replace=False, p=weights))
-                mine = [tags[j] for j in picked]
-                if "elderly_alone" in mine:
-                    mine = [t for t in mine if t != "empty_nest"]
-                    size = 1
-                elif "empty_nest" in mine:
-                    size = 2
-            out.append(HouseholdOut(b.raw.source_ref, unit, room, names.person()[0], size,
-                                    names.phone(), mine))  # fmt: skip
+            n = len(out)
+            out.append(
+                HouseholdOut(b.raw.source_ref, unit, room, heads[n], int(sizes[n]), phones[n], [])
+            )
+    _difficulties(out, hard, rng)
     _party_households(out, first, members, rng)
     return out
+
+
+def _names(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` Chinese names: a surname and one or two given characters (as ``NameMaker``)."""
+    surname = rng.integers(len(SURNAMES), size=n)
+    given = rng.integers(len(GIVEN), size=(n, 2))
+    two = rng.random(n) >= 0.3
+    return [
+        SURNAMES[s] + GIVEN[g[0]] + (GIVEN[g[1]] if t else "")
+        for s, g, t in zip(surname.tolist(), given.tolist(), two.tolist(), strict=True)
+    ]
+
+
+def _phones(rng: np.random.Generator, n: int) -> list[str]:
+    prefix = rng.integers(len(PHONE_PREFIXES), size=n)
+    number = rng.integers(0, 10**8, size=n)
+    return [
+        f"{PHONE_PREFIXES[p]}{d:08d}" for p, d in zip(prefix.tolist(), number.tolist(), strict=True)
+    ]
+
+
+def _difficulties(out: list[HouseholdOut], hard: np.ndarray, rng: np.random.Generator) -> None:
+    """One or two difficulty tags for the households ``hard``; an old person living alone
+    is a household of one, an empty nest one of two."""
+    tags = [t for t, _ in DIFFICULTY_WEIGHTS]
+    weights = np.array([w for _, w in DIFFICULTY_WEIGHTS])
+    weights = weights / weights.sum()
+    for index in hard.tolist():
+        n = 2 if rng.random() < SHARE_WITH_TWO_DIFFICULTIES else 1
+        picked = sorted(int(j) for j in rng.choice(len(tags), n, replace=False, p=weights))
+        h = out[index]
+        h.tags = [tags[j] for j in picked]
+        if "elderly_alone" in h.tags:
+            h.tags = [t for t in h.tags if t != "empty_nest"]
+            h.size = 1
+        elif "empty_nest" in h.tags:
+            h.size = 2
 
 
 def _party_households(

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import insert
-
 from gridapp.core.errors import LoadError
 from gridapp.core.vocab import HOUSEHOLD_TAGS
 from gridapp.extensions import db
 from gridapp.models import Household
+
+COLUMNS = ("building_id", "unit", "room", "head_name", "size", "phone", "tags")
+TYPES = ("int4", "text", "text", "text", "int4", "text", "text[]")
 
 
 def load_households(
@@ -51,6 +52,19 @@ def load_households(
             f"建筑 {ref} 登记 {building_households[ref]} 户，住户记录却有 {per_building[ref]} 条"
             f"（共 {len(wrong)} 栋建筑不一致）"
         )
-    if values:
-        db.session.execute(insert(Household), values)
+    _copy(values)
     return len(values)
+
+
+def _copy(values: list[dict[str, Any]]) -> None:
+    """COPY the rows in on the session's own connection (so in its transaction): ten times
+    faster than a multi-row INSERT for the demo's ~30 000 records."""
+    if not values:
+        return
+    raw = db.session.connection().connection.driver_connection
+    assert raw is not None
+    sql = f"COPY {Household.__tablename__} ({', '.join(COLUMNS)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.set_types(list(TYPES))
+        for row in values:
+            copy.write_row([row[c] for c in COLUMNS])
