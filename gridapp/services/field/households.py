@@ -89,9 +89,10 @@ def _records() -> AnySelect:
     )
 
 
-def address(building_name: str, unit: str, room: str) -> str:
-    """楼栋 + 单元 + 门牌, e.g. 光华家园3号楼2单元301."""
-    return f"{building_name}{unit}{room}" if building_name else f"{unit}{room}"
+def address(building_id: int, building_name: str, unit: str, room: str) -> str:
+    """楼栋 + 单元 + 门牌, e.g. 光华家园3号楼2单元301; a building with no name (many
+    平房 have none) is named by its number, 楼栋（编号1032）5号."""
+    return f"{building_name or f'楼栋（编号{building_id}）'}{unit}{room}"
 
 
 def _record(row: Any) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def _record(row: Any) -> dict[str, Any]:
         "community_id": row.community_id,
         "unit": h.unit,
         "room": h.room,
-        "address": address(row.building_name, h.unit, h.room),
+        "address": address(h.building_id, row.building_name, h.unit, h.room),
         "head_name": h.head_name,
         "size": h.size,
         "phone": h.phone,

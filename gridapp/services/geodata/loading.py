@@ -73,5 +73,6 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
     return (
         f"已导入 {meta['name']} ({meta['code']})：{stats.get('communities')} 个社区，"
         f"{stats.get('cells')} 个网格，{stats.get('buildings')} 栋建筑，"
-        f"{stats.get('street_edges')} 条路段，{stats.get('service_points')} 个服务阵地"
+        f"{stats.get('street_edges')} 条路段，{stats.get('service_points')} 个服务阵地，"
+        f"{len(household_rows)} 条住户记录"
     )
