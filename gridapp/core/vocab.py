@@ -185,3 +185,21 @@ ASSIGNMENT_KINDS = tuple(ASSIGNMENT_LABELS)
 
 # What a recorded change did to the cells (history, 变更记录).
 CHANGE_OPS = ("reshape", "split", "merge", "create", "delete", "revert", "attributes", "proposal")
+
+# Households (户): the tags a household record may carry. The households in difficulty
+# (困难群众) first, then the party-member households. The order is part of the vocabulary:
+# the database CHECK lists them so.
+HOUSEHOLD_TAG_LABELS = {
+    "dibao": "低保户",
+    "dibao_edge": "低保边缘户",
+    "disabled": "残疾人",
+    "elderly_alone": "独居老人",
+    "empty_nest": "空巢老人",
+    "serious_illness": "重病",
+    "unemployed": "失业",
+    "party_member": "党员户",
+    "party_centre": "党员中心户",
+}
+HOUSEHOLD_TAGS = tuple(HOUSEHOLD_TAG_LABELS)
+# 困难群众: a household carrying any of these is a household in difficulty.
+DIFFICULTY_TAGS = HOUSEHOLD_TAGS[:7]

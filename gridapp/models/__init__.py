@@ -3,6 +3,7 @@
 from gridapp.models.base import Base
 from gridapp.models.geography import Block, Building, Community, GridCell, StreetEdge, Subdistrict
 from gridapp.models.history import CellChange, CellHistory
+from gridapp.models.households import Household, HouseholdAccess
 from gridapp.models.organisation import (
     CellAssignment,
     Member,
@@ -24,6 +25,8 @@ __all__ = [
     "CellHistory",
     "Community",
     "GridCell",
+    "Household",
+    "HouseholdAccess",
     "Member",
     "MemberRegistration",
     "PartyOrg",

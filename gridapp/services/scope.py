@@ -97,6 +97,22 @@ def visible_service_point_ids(user: User) -> Select[int]:
     return query.where(ServicePoint.subdistrict_id.in_(visible_subdistrict_ids(user)))
 
 
+def household_reader_cell_ids(user: User) -> Select[int]:
+    """SELECT of the cells whose households ``user`` may read by name, address, phone and
+    tags (docs/SCOPE.md, 住户): every cell for an admin; for a grid worker or a grid
+    manager, the cells of their cell and community scopes; for anyone else — a coordinator,
+    whatever they oversee — none: they read counts only. A subdistrict scope never grants
+    names, whatever the role."""
+    query = select(GridCell.id)
+    if is_admin(user):
+        return query
+    if user.role not in (Role.FIELD_STAFF.value, Role.GRID_MANAGER.value):
+        return query.where(false())
+    cell_ids = [s.cell_id for s in user.scopes if s.cell_id is not None]
+    community_ids = [s.community_id for s in user.scopes if s.community_id is not None]
+    return query.where(or_(GridCell.id.in_(cell_ids), GridCell.community_id.in_(community_ids)))
+
+
 def _scope_condition(user: User) -> ColumnElement[bool]:
     if is_admin(user):
         return true()

@@ -13,7 +13,7 @@ from typing import Protocol
 from flask import Flask
 from flask_smorest import Api
 
-from gridapp.web import auth, coverage, editing, organisations, quality
+from gridapp.web import auth, coverage, editing, field, organisations, quality
 from gridapp.web import map as map_journey
 
 
@@ -23,4 +23,12 @@ class Journey(Protocol):
 
 
 # auth first: its app-wide hook (login required) is registered before any journey's own.
-JOURNEYS: tuple[Journey, ...] = (auth, map_journey, editing, quality, organisations, coverage)
+JOURNEYS: tuple[Journey, ...] = (
+    auth,
+    map_journey,
+    editing,
+    quality,
+    organisations,
+    coverage,
+    field,
+)

@@ -18,7 +18,7 @@ def demo_folder(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("geodata") / "demo"
     result = app.test_cli_runner().invoke(args=["generate-demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "[6/6]" in result.output and "已写入" in result.output
+    assert "[7/7] 生成住户" in result.output and "已写入" in result.output
     return out
 
 
@@ -41,6 +41,7 @@ def test_load_demo_twice_then_demo_users_can_log_in(
     runner = app.test_cli_runner()
     first = runner.invoke(args=["load-demo", str(demo_folder)])
     assert first.exit_code == 0 and "已导入" in first.output, first.output
+    assert "29697 条住户记录" in first.output
     second = runner.invoke(args=["load-demo", str(demo_folder)])
     assert second.exit_code == 0 and "已是最新" in second.output
     with app.app_context():

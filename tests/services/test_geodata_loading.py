@@ -18,6 +18,7 @@ from gridapp.models import (
     Building,
     Community,
     GridCell,
+    Household,
     Member,
     PartyOrg,
     ServicePoint,
@@ -99,15 +100,32 @@ def test_load_writes_every_layer(
             .where(ServicePoint.subdistrict_id == sub.id)
         )
         assert points == len(helsinki.service_points)
+        # one household record per household each building counts (COPY, same transaction)
+        mismatched = db.session.scalar(
+            text(
+                "SELECT count(*) FROM buildings b WHERE b.subdistrict_id = :s AND b.households"
+                " <> (SELECT count(*) FROM households h WHERE h.building_id = b.id)"
+            ),
+            {"s": sub.id},
+        )
+        assert mismatched == 0
+        loaded = db.session.scalar(
+            select(func.count())
+            .select_from(Household)
+            .join(Building)
+            .where(Building.subdistrict_id == sub.id)
+        )
+        assert loaded == len(helsinki.households) > 0
 
 
 def test_loading_twice_adds_nothing(app: Flask, db_session: None, folder: Path) -> None:
     with app.app_context():
         load_geodata(folder)
-        counts = [_count(m) for m in (GridCell, Building, StreetEdge, Member, PartyOrg)]
+        tables = (GridCell, Building, StreetEdge, Member, PartyOrg, Household)
+        counts = [_count(m) for m in tables]
         message = load_geodata(folder)
         assert "已是最新" in message
-        assert [_count(m) for m in (GridCell, Building, StreetEdge, Member, PartyOrg)] == counts
+        assert [_count(m) for m in tables] == counts
 
 
 def test_a_changed_folder_replaces_the_subdistrict(
@@ -134,3 +152,16 @@ def test_a_bad_folder_writes_nothing(app: Flask, db_session: None, folder: Path)
         with pytest.raises(LoadError, match="上级"):
             load_geodata(folder)
         assert [_count(m) for m in (Subdistrict, Community, GridCell)] == before
+
+
+def test_households_that_disagree_with_their_building_write_nothing(
+    app: Flask, db_session: None, folder: Path
+) -> None:
+    with app.app_context():
+        before = [_count(m) for m in (Subdistrict, Building, Household)]
+        body = json.loads((folder / "households.json").read_text())
+        body["rows"].pop()  # the last building now has one record too few
+        (folder / "households.json").write_text(json.dumps(body))
+        with pytest.raises(LoadError, match="住户记录"):
+            load_geodata(folder)
+        assert [_count(m) for m in (Subdistrict, Building, Household)] == before

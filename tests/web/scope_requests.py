@@ -24,6 +24,7 @@ from tests.web.scope_world import (
     COMMUNITIES,
     EVERYONE,
     OVERSEES_COMMUNITY,
+    READS_HOUSEHOLDS,
     ROLES,
     SEES_CELL,
     SEES_COMMUNITY,
@@ -47,6 +48,7 @@ LEVELS: dict[str, dict[str, frozenset[str]]] = {
     "subdistrict": SEES_SUBDISTRICT,
     "whole_subdistrict": {"A": frozenset({ADMIN, COORD}), "B": frozenset({ADMIN})},
     "point": {c: SEES_SUBDISTRICT[c[0]] for c in COMMUNITIES},
+    "household": READS_HOUSEHOLDS,
 }
 
 
@@ -76,6 +78,7 @@ class Spec:
     shows: tuple[str, ...] = ()
     bad: tuple[Build, ...] = ()  # write bodies that would fail validation
     policy: str = ""
+    hidden: bool = False  # outside the scope is a 404 like an unknown id (ids don't leak)
 
 
 def row_id(g: GridWork, table: dict[str, int], place: str) -> int:

@@ -7,6 +7,8 @@ answer can be searched for rows outside a user's scope:
   K, with a group 小组〔K〕 below it; team 队〔K〕 (member 队员〔K〕) and worker 网格员〔K〕
   assigned to K (网格员〔A1N〕 also to A2S); member 党员〔K〕 (in post) living in K's
   building and registered in K; zone 片区〔K〕 holding K; unit 单位〔K〕 in K's building;
+  household 户主〔K〕 (phone 住户电话〔K〕) in K's building, read by name only by
+  ``READS_HOUSEHOLDS[K]``;
 - per community C (A1, A2, B1): committee 党委〔C〕 (书记〔C〕); a team 队〔C〕 of the whole
   community, assigned to no cell; zone 片区〔C〕 holding C; the service point's contact 联系〔C〕;
   one saved change (a rename) of its first cell, to revert;
@@ -32,6 +34,7 @@ from gridapp.models import (
     CellHistory,
     Community,
     GridCell,
+    Household,
     Member,
     MemberRegistration,
     PartyOrg,
@@ -67,6 +70,15 @@ OVERSEES_COMMUNITY = {
     "B1": frozenset({"t_admin"}),
 }
 SEES_SUBDISTRICT = {"A": EVERYONE, "B": frozenset({"t_admin"})}
+# Who reads a cell's households by name: its grid worker, the community's grid manager,
+# admins — never the coordinator, though they see every cell of A (docs/SCOPE.md, 住户).
+READS_HOUSEHOLDS = {
+    "A1N": frozenset({"t_admin", "t_manager", "t_field"}),
+    "A1S": frozenset({"t_admin", "t_manager"}),
+    "A2N": frozenset({"t_admin"}),
+    "A2S": frozenset({"t_admin"}),
+    "B1X": frozenset({"t_admin"}),
+}
 CELLS = tuple(SEES_CELL)
 COMMUNITIES = tuple(SEES_COMMUNITY)
 COMMUNITY_OF = {cell: cell[:2] for cell in CELLS}
@@ -93,6 +105,7 @@ class GridWork:
     member: dict[str, int] = field(default_factory=dict)
     zone: dict[str, int] = field(default_factory=dict)  # per cell and community
     unit: dict[str, int] = field(default_factory=dict)
+    household: dict[str, int] = field(default_factory=dict)  # per cell
     branch_assignment: dict[str, int] = field(default_factory=dict)
     change: dict[str, int] = field(default_factory=dict)  # per community
     version: dict[str, int] = field(default_factory=dict)  # per cell, after the changes
@@ -181,6 +194,7 @@ def remove(g: GridWork) -> None:
     s = db.session
     orgs = [*g.group.values(), *g.branch.values(), *g.committee.values(), *g.root.values()]
     s.execute(delete(Unit).where(Unit.id.in_(g.unit.values())))
+    s.execute(delete(Household).where(Household.id.in_(g.household.values())))
     s.execute(delete(Zone).where(Zone.id.in_(g.zone.values())))
     s.execute(delete(Member).where(Member.id.in_(g.member.values())))
     s.execute(delete(VolunteerTeam).where(VolunteerTeam.id.in_(g.team.values())))
@@ -234,7 +248,11 @@ def _cell_work(g: GridWork, k: str, n: int) -> None:
         geom=from_shape(Point(centre.x, centre.y), srid=4326),
     )  # fmt: skip
     assignment = CellAssignment(cell_id=cell_id, kind="party_org", party_org_id=branch.id)
-    s.add_all([unit, assignment])
+    household = Household(
+        building_id=building.id, unit="1单元", room="101", head_name=f"户主〔{k}〕", size=2,
+        phone=f"住户电话〔{k}〕", tags=["dibao", "party_member"],
+    )  # fmt: skip
+    s.add_all([unit, assignment, household])
     s.add(CellAssignment(cell_id=cell_id, kind="team", team_id=team.id))
     s.add(CellAssignment(cell_id=cell_id, kind="worker", user_id=worker.id))
     s.add(
@@ -246,6 +264,7 @@ def _cell_work(g: GridWork, k: str, n: int) -> None:
     g.branch[k], g.group[k], g.team[k], g.worker[k] = branch.id, group.id, team.id, worker.id
     g.member[k], g.zone[k], g.unit[k] = member.id, zone.id, unit.id
     g.branch_assignment[k] = assignment.id
+    g.household[k] = household.id
 
 
 def markers(g: GridWork) -> list[Marker]:
@@ -261,6 +280,8 @@ def markers(g: GridWork) -> list[Marker]:
             ("zone", f"片区〔{k}〕"), ("unit", f"单位〔{k}〕"),
         ):  # fmt: skip
             out.append(Marker(kind, k, text, seen))
+        for kind, text in (("household", f"户主〔{k}〕"), ("household_phone", f"住户电话〔{k}〕")):
+            out.append(Marker(kind, k, text, READS_HOUSEHOLDS[k]))
     for c in COMMUNITIES:
         seen = SEES_COMMUNITY[c]
         out += [
@@ -301,6 +322,7 @@ def visible_ids(g: GridWork, role: str) -> dict[str, set[int]]:
         "subdistrict_id": subs,
         "zone_id": zones,
         "member_id": {g.member[k] for k in CELLS if role in SEES_CELL[k]},
+        "household_id": {g.household[k] for k in CELLS if role in READS_HOUSEHOLDS[k]},
         "point_id": points,
         "service_point_id": points,
     }

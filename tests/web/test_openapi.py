@@ -141,6 +141,7 @@ def _known_ids(world: World) -> dict[str, list[int] | list[str]]:
         "assignment_id": [1, 2],
         "kind": ["members", "teams", "assignments"],
         "member_id": [1, 2],
+        "household_id": [1, 2],
     }
 
 

@@ -10,6 +10,7 @@ ROUTES, or ``test_every_api_route_has_a_scope_spec`` fails. For each route and r
   vacuous), for the whole scope and for a place named in its path or filter;
 - a place outside the scope is 403 and an unknown id 404; a write outside the scope is 403
   even with a body that would fail validation (permission comes first), and writes nothing;
+  a record whose id must not leak (``hidden``: households) is 404 outside the scope too;
 - in scope, a role allowed to use the route gets its normal answer; other roles get 403.
 
 The grid work is committed once for the module; each test's writes are rolled back
@@ -342,6 +343,31 @@ ROUTES: dict[str, Spec] = {
         writes=True,
         policy=COVERAGE + "; computes, saves nothing",
     ),
+    # households (the field journey): names only in the reader's cells, else 404
+    "GET /api/cells/<id:cell_id>/households": Spec(
+        path_to("cell_id", world_table("cells")),
+        level="household",
+        hidden=True,
+        shows=("household", "household_phone"),
+        policy="names only in the reader's cells (worker, the community's manager, admin)",
+    ),
+    "GET /api/households/<id:household_id>": Spec(
+        path_to("household_id", lambda g: g.household),
+        level="household",
+        hidden=True,
+        shows=("household", "household_phone"),
+        policy="names only in the reader's cells (worker, the community's manager, admin)",
+    ),
+    "GET /api/households/counts": Spec(
+        filter_by("community_id", world_table("communities")),
+        level="community",
+        bare=True,
+        shows=(*CELL_ROWS, "community"),
+        policy="counts of the visible cells, never a name",
+    ),
+    "GET /api/household-access": Spec(
+        none, allowed=frozenset({ADMIN}), policy="admins only: the log of household reads"
+    ),
 }
 
 
@@ -408,8 +434,9 @@ def test_route_keeps_to_the_scope(
         return
     outside = place_of(spec.level, role, inside=False)
     if outside is not None:
+        refused = frozenset({404} if spec.hidden else {403})
         for build_request in (spec.call, *spec.bad):
-            check.call(client, build_request(grid, outside), frozenset({403}), spec.writes)
+            check.call(client, build_request(grid, outside), refused, spec.writes)
     unknown = frozenset({404} if allowed else {403})
     check.call(client, spec.call(grid, "?"), unknown, spec.writes)
     inside = place_of(spec.level, role, inside=True)

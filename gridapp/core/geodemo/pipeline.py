@@ -27,10 +27,11 @@ from gridapp.core.geodemo.blocks import (
     study_area,
 )
 from gridapp.core.geodemo.grid_work import GridWork, grid_work
+from gridapp.core.geodemo.households import HouseholdOut, make_households
 from gridapp.core.geodemo.raw import RawBuilding, RawGeography
 from gridapp.core.geodemo.regions import adjacency, grow_regions
 from gridapp.core.network import Edge, build_edges
-from gridapp.core.vocab import MAJOR_KINDS
+from gridapp.core.vocab import DIFFICULTY_TAGS, MAJOR_KINDS
 
 RESIDENTS_PER_HOUSEHOLD = 2.6
 
@@ -97,6 +98,7 @@ class SubdistrictResult:
     members: list[people.MemberOut] = field(default_factory=list)
     teams: list[people.TeamOut] = field(default_factory=list)
     work: GridWork = field(default_factory=GridWork)
+    households: list[HouseholdOut] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -122,6 +124,11 @@ class SubdistrictResult:
         for a in self.work.assignments:
             h.update(f"{a.cell_code}|{a.kind}|{a.target}".encode())
         h.update(f"{sum(m.is_hub for m in self.members)}|{len(self.work.units)}".encode())
+        for r in self.households:
+            h.update(
+                f"{r.building_ref}|{r.unit}|{r.room}|{r.head_name}|{r.size}|{r.phone}|".encode()
+            )
+            h.update(",".join(r.tags).encode())
         return h.hexdigest()
 
 
@@ -143,7 +150,7 @@ def build_subdistrict(
     say = progress or (lambda _msg: None)
     sub_code = codes.subdistrict_code(raw.district_code, raw.subdistrict_code)
 
-    say(f"  [1/6] 路网划分街坊 ({len(raw.streets)} 条道路, {len(raw.compounds)} 个小区围墙)")
+    say(f"  [1/7] 路网划分街坊 ({len(raw.streets)} 条道路, {len(raw.compounds)} 个小区围墙)")
     area = study_area(raw)
     blocks = polygonise_blocks(raw, area)
     # footprints on the same 1 cm grid as the blocks, so "inside a block" is exact
@@ -154,13 +161,13 @@ def build_subdistrict(
     ]
     owner, reshaped = assign_buildings(blocks, raw_buildings)
 
-    say(f"  [2/6] 按主干道组成社区 ({len(blocks)} 个街坊)")
+    say(f"  [2/7] 按主干道组成社区 ({len(blocks)} 个街坊)")
     block_geoms = [b.geom for b in blocks]
     adj = adjacency(block_geoms)
     community_of_block = _communities(raw, blocks, adj, settings)
     n_comm = max(community_of_block) + 1
 
-    say(f"  [3/6] 社区内合并街坊为网格 ({n_comm} 个社区)")
+    say(f"  [3/7] 社区内合并街坊为网格 ({n_comm} 个社区)")
     comm_geoms = [
         _union([block_geoms[i] for i in range(len(blocks)) if community_of_block[i] == c])
         for c in range(n_comm)
@@ -236,13 +243,13 @@ def build_subdistrict(
         for i, b in enumerate(blocks)
     ]
 
-    say("  [4/6] 生成步行路网")
+    say("  [4/7] 生成步行路网")
     edges = build_edges(raw.streets, node=raw.node_streets)
 
-    say("  [5/6] 布设服务阵地")
+    say("  [5/7] 布设服务阵地")
     service_points = places.service_points(raw, buildings, cells, communities, settings.seed)
 
-    say("  [6/6] 生成党组织、党员与志愿服务队")
+    say("  [6/7] 生成党组织、党员与志愿服务队")
     orgs, org_members, teams = people.organisations(
         raw, communities, cells, buildings, settings.seed
     )
@@ -254,6 +261,9 @@ def build_subdistrict(
     for unit in work.units:
         if unit.service_point >= 0:
             unit.service_point += first_shared
+
+    say("  [7/7] 生成住户")
+    household_rows = make_households(buildings, org_members, settings.seed)
 
     sub_geom = _union([c.geom for c in communities])
     result = SubdistrictResult(
@@ -273,6 +283,7 @@ def build_subdistrict(
         members=org_members,
         teams=teams,
         work=work,
+        households=household_rows,
     )
     result.stats = {
         "communities": len(communities),
@@ -292,6 +303,10 @@ def build_subdistrict(
         "grid_workers": len(work.workers),
         "hubs": sum(m.is_hub for m in org_members),
         "units": len(work.units),
+        "household_records": len(household_rows),
+        "households_in_difficulty": sum(
+            any(t in DIFFICULTY_TAGS for t in r.tags) for r in household_rows
+        ),
     }
     say("  完成：" + "，".join(f"{k}={v}" for k, v in result.stats.items()))
     return result

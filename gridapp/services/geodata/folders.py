@@ -5,6 +5,7 @@ Layout of a folder::
     subdistrict.gpkg   layers subdistrict, communities, cells, blocks, buildings,
                        streets, service_points
     organisation.json  party organisations, members, volunteer teams
+    households.json    household records (户), one row each under a header of columns
     meta.json          codes, names, source, fingerprint, counts
 """
 
@@ -24,6 +25,8 @@ import pyogrio
 from gridapp.core.geodemo.pipeline import SubdistrictResult
 
 GPKG = "subdistrict.gpkg"
+HOUSEHOLDS = "households.json"
+HOUSEHOLD_COLUMNS = ("building_ref", "unit", "room", "head_name", "size", "phone", "tags")
 LAYERS = (
     "subdistrict",
     "communities",
@@ -146,6 +149,7 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
         (tmp / "organisation.json").write_text(
             json.dumps(organisation, ensure_ascii=False, indent=1), encoding="utf-8"
         )
+        _write_households(result, tmp / HOUSEHOLDS)
         meta = {
             "code": result.code,
             "name": result.name,
@@ -165,6 +169,22 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp)
     return folder
+
+
+def _write_households(result: SubdistrictResult, path: Path) -> None:
+    rows = [[getattr(h, c) for c in HOUSEHOLD_COLUMNS] for h in result.households]
+    body = {"columns": list(HOUSEHOLD_COLUMNS), "rows": rows}
+    path.write_text(json.dumps(body, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def read_households(folder: Path) -> list[dict[str, Any]]:
+    """The household records of a folder, as dicts by ``HOUSEHOLD_COLUMNS``."""
+    path = Path(folder) / HOUSEHOLDS
+    if not path.exists():
+        raise FileNotFoundError(f"{folder} 不是有效的数据目录（缺少 {HOUSEHOLDS}）")
+    body = json.loads(path.read_text(encoding="utf-8"))
+    columns = body["columns"]
+    return [dict(zip(columns, row, strict=True)) for row in body["rows"]]
 
 
 def read_meta(folder: Path) -> dict[str, Any]:

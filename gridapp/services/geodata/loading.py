@@ -2,7 +2,8 @@
 
 Loading the same folder twice changes nothing (the content fingerprint is stored on the
 subdistrict); loading a changed folder replaces that subdistrict as a whole. The steps:
-the places (``loading_places``), then the people and the grid work (``loading_people``).
+the places (``loading_places``), then the people and the grid work (``loading_people``),
+then the household records (``loading_households``).
 A folder that breaks a rule raises :class:`gridapp.core.errors.LoadError`.
 """
 
@@ -14,7 +15,13 @@ from sqlalchemy import delete, select
 
 from gridapp.extensions import db
 from gridapp.models import Subdistrict
-from gridapp.services.geodata.folders import read_layers, read_meta, read_organisation
+from gridapp.services.geodata.folders import (
+    read_households,
+    read_layers,
+    read_meta,
+    read_organisation,
+)
+from gridapp.services.geodata.loading_households import load_households
 from gridapp.services.geodata.loading_people import Ids, load_grid_work, load_people
 from gridapp.services.geodata.loading_places import Progress, load_places
 
@@ -30,6 +37,7 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
 
     layers = read_layers(folder)
     organisation = read_organisation(folder)
+    household_rows = read_households(folder)
     try:
         if existing is not None:
             say(f"  替换已有的 {existing.name} ({existing.code})")
@@ -52,6 +60,11 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
                 places.service_points,
             ),
         )
+        say(f"  导入住户 ({len(household_rows)})")
+        building_households = {
+            str(r.source_ref): int(r.households) for r in layers["buildings"].itertuples()
+        }
+        load_households(household_rows, places.building, building_households)
         session.commit()
     except Exception:
         session.rollback()
@@ -60,5 +73,6 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
     return (
         f"已导入 {meta['name']} ({meta['code']})：{stats.get('communities')} 个社区，"
         f"{stats.get('cells')} 个网格，{stats.get('buildings')} 栋建筑，"
-        f"{stats.get('street_edges')} 条路段，{stats.get('service_points')} 个服务阵地"
+        f"{stats.get('street_edges')} 条路段，{stats.get('service_points')} 个服务阵地，"
+        f"{len(household_rows)} 条住户记录"
     )

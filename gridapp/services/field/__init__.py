@@ -1,0 +1,9 @@
+"""The ``field`` journey (网格员 on a phone): today the household records of a cell, read
+by name only inside the reader's cells and logged on every read, and household counts for
+everyone in scope."""
+
+from gridapp.services.field.access import access_log
+from gridapp.services.field.counts import household_counts
+from gridapp.services.field.households import cell_households, household
+
+__all__ = ["access_log", "cell_households", "household", "household_counts"]
