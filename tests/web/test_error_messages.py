@@ -513,3 +513,17 @@ def test_a_long_list_of_bad_items_is_summed_up(
     assert response.status_code == 400
     message = assert_chinese(response.json)
     assert "共 50 处问题" in message and len(message) < 300
+
+
+def test_split_and_merge_refusals_name_their_fields_in_chinese(
+    as_manager: FlaskClient, world: World, unchanged: None
+) -> None:
+    line = {"type": "LineString", "coordinates": [[116.403, 39.904], [116.403, 39.911]]}
+    url = f"/api/cells/{world.cells['A1N']}/split"
+    split = as_manager.post(url, json={"version": 1, "line": line, "assignments_to": 7})
+    assert split.status_code == 400, split.json
+    assert "随之转入的部分" in assert_chinese(split.json)
+    cells = [{"id": world.cells[k], "version": 1} for k in ("A1N", "A1S")]
+    merge = as_manager.post("/api/cells/merge", json={"cells": cells, "keep": world.cells["A2N"]})
+    assert merge.status_code == 400, merge.json
+    assert "保留的网格" in assert_chinese(merge.json)

@@ -84,7 +84,7 @@ def split(
     target: dict[int, Key] = {}
     if assignments_to is not None:
         if not 0 <= assignments_to < len(inputs):
-            raise BadRequest("assignments_to 应为分割后部分的序号（0 为保留原编码的部分）")
+            raise BadRequest("“党组织等随之转入的部分”应为分割后部分的序号（0 为保留原编码的部分）")
         target[cell.id] = inputs[assignments_to].ref
     return apply_change(
         user,
@@ -133,7 +133,7 @@ def merge(
     )
     survivor = keep if keep is not None else max(rows, key=lambda c: (c.households, -c.id)).id
     if survivor not in labels:
-        raise BadRequest("keep 必须是参与合并的网格之一")
+        raise BadRequest("“保留的网格”必须是参与合并的网格之一")
     versions = dict(cells)
     inputs = [
         CellInput(
