@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin
 
 import pytest
 from flask import Flask
@@ -16,6 +15,7 @@ from flask.testing import FlaskClient
 from gridapp import ROOT
 from gridapp.core.vocab import SERVICE_KIND_LABELS
 from tests.conftest import login
+from tests.web.module_graph import module_graph
 from tests.world import World
 
 ROLES = ("t_admin", "t_coordinator", "t_manager", "t_field")
@@ -56,22 +56,6 @@ def page(client: FlaskClient) -> tuple[str, Page]:
     parsed = Page()
     parsed.feed(html)
     return html, parsed
-
-
-def module_graph(client: FlaskClient, entry: str) -> set[str]:
-    """Every ES module reachable from ``entry`` through relative imports."""
-    seen: set[str] = set()
-    todo = [entry]
-    while todo:
-        url = todo.pop()
-        if url in seen:
-            continue
-        seen.add(url)
-        with client.get(url) as response:
-            assert response.status_code == 200, url
-            source = response.get_data(as_text=True)
-        todo += [urljoin(url, m) for m in re.findall(r"""from\s+['"](\.[^'"]+)['"]""", source)]
-    return seen
 
 
 def test_service_page_redirects_to_login_when_logged_out(client: FlaskClient) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from urllib.parse import urljoin
 
 import pytest
 from flask import Flask
@@ -14,6 +13,7 @@ from flask.testing import FlaskClient
 
 from gridapp import ROOT
 from tests.conftest import login
+from tests.web.module_graph import module_graph
 from tests.world import World
 
 PAGES = ("/organisations", "/coverage")
@@ -50,22 +50,6 @@ def page(client: FlaskClient, url: str) -> tuple[str, Page]:
     parsed = Page()
     parsed.feed(html)
     return html, parsed
-
-
-def module_graph(client: FlaskClient, entry: str) -> set[str]:
-    """Every ES module reachable from ``entry`` through relative imports."""
-    seen: set[str] = set()
-    todo = [entry]
-    while todo:
-        url = todo.pop()
-        if url in seen:
-            continue
-        seen.add(url)
-        with client.get(url) as response:
-            assert response.status_code == 200, url
-            source = response.get_data(as_text=True)
-        todo += [urljoin(url, m) for m in re.findall(r"""from\s+['"](\.[^'"]+)['"]""", source)]
-    return seen
 
 
 @pytest.mark.parametrize("url", PAGES)
