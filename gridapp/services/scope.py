@@ -10,6 +10,8 @@ condition), so that services filter in the database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select, true
 
 from gridapp.core.errors import Forbidden, NotFound
@@ -269,16 +271,31 @@ def unit_condition(user: User) -> ColumnElement[bool]:
     )
 
 
+def require_visible(
+    model: Any, row_id: int, ids: Select[int], what: str, refusal: str | None = None
+) -> Any:
+    """The row ``row_id`` of ``model``: 404 when unknown, 403 (``refusal``) when not in the
+    SELECT of visible ids ``ids``; ``what`` names the kind of row in the messages."""
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"未找到编号为 {row_id} 的{what}")
+    if not includes(ids, row_id):
+        raise Forbidden(refusal or f"您无权查看编号为 {row_id} 的{what}")
+    return row
+
+
 def require_community(
     user: User, community_id: int, *, whole: bool = False, refusal: str | None = None
 ) -> Community:
     """The community ``community_id``: 404 when unknown, 403 (``refusal``) when outside the
     user's scope. ``whole``: one the user oversees as a whole, not only through some of its
     cells."""
-    community = db.session.get(Community, community_id)
-    if community is None:
-        raise NotFound(f"未找到编号为 {community_id} 的社区")
     ids = overseen_community_ids(user) if whole else visible_community_ids(user)
-    if not includes(ids, community_id):
-        raise Forbidden(refusal or f"社区（编号 {community_id}）不在您的管辖范围内")
+    community: Community = require_visible(
+        Community,
+        community_id,
+        ids,
+        "社区",
+        refusal or f"社区（编号 {community_id}）不在您的管辖范围内",
+    )
     return community

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 
-from gridapp.core.errors import Forbidden, NotFound
 from gridapp.core.vocab import DIFFICULTY_TAGS, HOUSEHOLD_TAG_LABELS, HOUSEHOLD_TAGS
 from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, Household, Subdistrict, User
@@ -21,10 +20,12 @@ def household_counts(
     """Counts of the visible cells (of one community or subdistrict when named)."""
     cells = select(GridCell.id).where(GridCell.id.in_(scope.visible_cell_ids(user)))
     if community_id is not None:
-        _require(Community, community_id, scope.visible_community_ids(user), "社区")
+        scope.require_visible(Community, community_id, scope.visible_community_ids(user), "社区")
         cells = cells.where(GridCell.community_id == community_id)
     if subdistrict_id is not None:
-        _require(Subdistrict, subdistrict_id, scope.visible_subdistrict_ids(user), "街道")
+        scope.require_visible(
+            Subdistrict, subdistrict_id, scope.visible_subdistrict_ids(user), "街道"
+        )
         cells = cells.where(
             GridCell.community_id.in_(
                 select(Community.id).where(Community.subdistrict_id == subdistrict_id)
@@ -105,11 +106,3 @@ def _communities(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def _require(model: type[Community | Subdistrict], row_id: int, visible: Any, what: str) -> None:
-    """404 for an unknown place, 403 for one outside the scope (places are no secret)."""
-    if db.session.get(model, row_id) is None:
-        raise NotFound(f"未找到编号为 {row_id} 的{what}")
-    if not scope.includes(visible, row_id):
-        raise Forbidden(f"您无权查看编号为 {row_id} 的{what}")

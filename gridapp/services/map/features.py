@@ -10,7 +10,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Select, case, func, null, select
 
-from gridapp.core.errors import BadRequest, Forbidden, NotFound
+from gridapp.core.errors import BadRequest
 from gridapp.core.vocab import BUILDING_KIND_LABELS, SERVICE_KIND_LABELS, STREET_KIND_LABELS
 from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, ServicePoint, StreetEdge, User
@@ -287,10 +287,7 @@ def extent(user: User) -> list[float] | None:
 
 
 def _require_visible(user: User, model: Any, row_id: int, visible: Select[int]) -> None:
-    if db.session.get(model, row_id) is None:
-        raise NotFound(f"未找到编号为 {row_id} 的{_LABELS.get(model, '记录')}")
-    if db.session.execute(visible.where(model.id == row_id)).first() is None:
-        raise Forbidden(f"您无权查看编号为 {row_id} 的{_LABELS.get(model, '记录')}")
+    scope.require_visible(model, row_id, visible, _LABELS.get(model, "记录"))
 
 
 _LABELS = {Community: "社区", GridCell: "网格", ServicePoint: "服务阵地"}
