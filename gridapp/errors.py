@@ -104,7 +104,11 @@ def _page_error(err: HTTPException, status: int, message: str) -> Response | tup
     if status >= 500:
         return f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><p>{message}</p>', status
     page = render_template("error.html", message=message)
-    response = Response(page, status=status, mimetype="text/html")
+    return _with_headers_of(err, Response(page, status=status, mimetype="text/html"))
+
+
+def _with_headers_of(err: HTTPException, response: Response) -> Response:
+    """Keep the exception's own headers (e.g. Allow on 405), not its HTML content type."""
     for name, value in err.get_headers():
         if name.lower() != "content-type":
             response.headers[name] = value
@@ -130,9 +134,4 @@ def register_handlers(app: Flask) -> None:
         data = getattr(err, "data", None)
         if isinstance(data, dict) and "messages" in data:
             body["errors"], body["message"] = explain(data["messages"])
-        response = jsonify(body)
-        # Keep the exception's own headers (e.g. Allow on 405), not its HTML content type.
-        for name, value in err.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
-        return response, status
+        return _with_headers_of(err, jsonify(body)), status

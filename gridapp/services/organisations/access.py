@@ -28,10 +28,8 @@ def visible_subdistricts(user: User) -> list[int]:
 
 def require_subdistrict(user: User, subdistrict_id: int) -> int:
     """404 for an unknown subdistrict, 403 for one outside the user's scope."""
-    if db.session.get(Subdistrict, subdistrict_id) is None:
-        raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
-    if subdistrict_id not in visible_subdistricts(user):
-        raise Forbidden("该街道不在您的管辖范围内")
+    visible = scope.visible_subdistrict_ids(user)
+    scope.require_visible(Subdistrict, subdistrict_id, visible, "街道", "该街道不在您的管辖范围内")
     return subdistrict_id
 
 

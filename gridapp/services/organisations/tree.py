@@ -113,8 +113,9 @@ def org_json(org: PartyOrg, counts: dict[int, dict[str, int]] | None = None) -> 
 
 def org_tree(user: User, subdistrict_id: int | None = None) -> list[dict[str, Any]]:
     """The organisations the user may see, as a forest (each node with ``children``)."""
-    subs = visible_subdistricts(user)
-    if subdistrict_id is not None:
+    if subdistrict_id is None:
+        subs = visible_subdistricts(user)
+    else:
         subs = [require_subdistrict(user, subdistrict_id)]
     orgs = db.session.scalars(
         select(PartyOrg)
