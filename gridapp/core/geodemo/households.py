@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from gridapp.core.geodemo.people import GIVEN, SURNAMES, MemberOut
+from gridapp.core.geodemo.people import GIVEN, PHONE_PREFIXES, SURNAMES, MemberOut
 from gridapp.core.vocab import HOUSEHOLD_TAGS
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ SHARE_WITH_TWO_DIFFICULTIES = 0.2
 SIZE_WEIGHTS = (0.18, 0.30, 0.27, 0.15, 0.07, 0.03)
 DOORS_PER_FLOOR = 2
 LOWRISE_KINDS = frozenset({"lowrise"})
-PHONE_PREFIXES = ("135", "138", "139", "150", "186", "188", "131", "177")
 
 
 @dataclass

@@ -28,6 +28,7 @@ COMMUNITY_NAMES = (
     "光华里", "团结湖", "呼家楼", "金台里", "核桃园", "关东店", "东大桥", "白家庄",
     "幸福村", "新源里", "枣营", "麦子店", "农展馆", "亮马桥", "朝阳门", "芳草地",
 )  # fmt: skip
+PHONE_PREFIXES = ("135", "138", "139", "150", "186", "188", "131", "177")
 SPECIALIST_KINDS = [k for k in TeamKind if k not in (TeamKind.NEIGHBOURHOOD, TeamKind.AGRICULTURE)]
 STATUS_WEIGHTS = (
     (MemberStatus.IN_POST, 0.45),
@@ -84,7 +85,7 @@ class NameMaker:
         return surname + given, gender
 
     def phone(self) -> str:
-        prefix = ("135", "138", "139", "150", "186", "188", "131", "177")[int(self.rng.integers(8))]
+        prefix = PHONE_PREFIXES[int(self.rng.integers(len(PHONE_PREFIXES)))]
         return prefix + "".join(str(int(d)) for d in self.rng.integers(0, 10, 8))
 
 
