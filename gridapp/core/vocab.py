@@ -203,3 +203,49 @@ HOUSEHOLD_TAG_LABELS = {
 HOUSEHOLD_TAGS = tuple(HOUSEHOLD_TAG_LABELS)
 # 困难群众: a household carrying any of these is a household in difficulty.
 DIFFICULTY_TAGS = HOUSEHOLD_TAGS[:7]
+
+# Field work (网格员的日常). How a visit was made (走访方式).
+VISIT_METHOD_LABELS = {"home": "入户走访", "phone": "电话联系", "street": "路遇交谈"}
+VISIT_METHODS = tuple(VISIT_METHOD_LABELS)
+
+# "四访" reminders: who is due a visit, and the default number of days between visits
+# (GRIDAPP_VISIT_DAYS overrides any of them). Members: the old (70 and over), members in
+# difficulty, migrant members and new members (joined within two years); households: every
+# tag of difficulty.
+MEMBER_VISIT_REASON_LABELS = {
+    "member_old": "老党员",
+    "member_difficulty": "困难党员",
+    "member_migrant": "流动党员",
+    "member_new": "新党员",
+}
+VISIT_DAYS_DEFAULT = {
+    "member_old": 30,
+    "member_difficulty": 30,
+    "member_migrant": 90,
+    "member_new": 60,
+    "dibao": 30,
+    "dibao_edge": 60,
+    "disabled": 30,
+    "elderly_alone": 7,
+    "empty_nest": 14,
+    "serious_illness": 14,
+    "unemployed": 60,
+}
+OLD_MEMBER_AGE = 70
+NEW_MEMBER_YEARS = 2
+
+# Events reported in a cell (事件上报) and their states.
+EVENT_CATEGORY_LABELS = {
+    "sanitation": "环境卫生",
+    "safety": "安全隐患",
+    "dispute": "邻里纠纷",
+    "facility": "设施损坏",
+    "order": "治安秩序",
+    "other": "其他",
+}
+EVENT_CATEGORIES = tuple(EVENT_CATEGORY_LABELS)
+EVENT_STATUS_LABELS = {"open": "待处理", "closed": "已办结"}
+EVENT_STATUSES = tuple(EVENT_STATUS_LABELS)
+
+# Photos: what an upload may be (checked by Pillow, not by the name or the header).
+PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per area. Importing this package registers them all."""
 
 from gridapp.models.base import Base
+from gridapp.models.field import CellEvent, FieldLog, Photo, Visit
 from gridapp.models.geography import Block, Building, Community, GridCell, StreetEdge, Subdistrict
 from gridapp.models.history import CellChange, CellHistory
 from gridapp.models.households import Household, HouseholdAccess
@@ -21,21 +22,25 @@ __all__ = [
     "Block",
     "Building",
     "CellAssignment",
+    "CellEvent",
     "CellChange",
     "CellHistory",
     "Community",
+    "FieldLog",
     "GridCell",
     "Household",
     "HouseholdAccess",
     "Member",
     "MemberRegistration",
     "PartyOrg",
+    "Photo",
     "ServicePoint",
     "StreetEdge",
     "Subdistrict",
     "TeamMember",
     "Unit",
     "User",
+    "Visit",
     "UserScope",
     "VolunteerTeam",
     "Zone",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -79,6 +80,13 @@ class Member(Base):
     # 党员中心户: this member's home serves ``hub_households`` neighbouring households
     is_hub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     hub_households: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # For the "四访" reminders: the old (born_year), new members (joined_on) and members
+    # in difficulty (生活困难党员). Unknown stays unknown (NULL), never guessed.
+    born_year: Mapped[int | None] = mapped_column(Integer)
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    in_difficulty: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
     # 党员责任区: the small area this member answers for
     responsibility_area: Mapped[WKBElement | None] = mapped_column(
         Geometry("POLYGON", srid=4326, spatial_index=False), nullable=True
