@@ -46,6 +46,14 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # A refused geometry above this many vertices is simplified (or left out) in the
         # error body, so a refusal never echoes megabytes back.
         "MAX_ERROR_GEOMETRY_VERTICES": int(env.get("GRIDAPP_MAX_ERROR_GEOMETRY_VERTICES", "2000")),
+        # Field photos: stored under PHOTO_DIR (default: the instance folder's photos/),
+        # at most this large per photo, re-encoded to at most PHOTO_MAX_SIDE pixels.
+        "PHOTO_DIR": env.get("GRIDAPP_PHOTO_DIR", str(instance_path / "photos")),
+        "MAX_PHOTO_LENGTH": int(float(env.get("GRIDAPP_MAX_PHOTO_MB", "8")) * MB),
+        "PHOTO_MAX_SIDE": int(env.get("GRIDAPP_PHOTO_MAX_SIDE", "2560")),
+        # "四访" reminders: days between visits per reason, e.g. '{"elderly_alone": 3}'
+        # (the rest keep core/vocab.py VISIT_DAYS_DEFAULT).
+        "VISIT_DAYS": env.get("GRIDAPP_VISIT_DAYS", ""),
         # flask-smorest: the OpenAPI document lives at /api/openapi.json
         "API_TITLE": "网格 API",
         "API_VERSION": "v1",

@@ -74,6 +74,13 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
 
+class UnsupportedMedia(DomainError):
+    """An upload that is not what the route takes (e.g. a "photo" that is no image)."""
+
+    status = 415
+    code = "unsupported_media"
+
+
 class InvalidGeometry(DomainError):
     status = 422
     code = "invalid_geometry"

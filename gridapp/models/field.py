@@ -115,9 +115,7 @@ class CellEvent(Base):
         one_of("category", EVENT_CATEGORIES, "category_known"),
         one_of("status", EVENT_STATUSES, "status_known"),
         CheckConstraint("btrim(description) <> ''", name="described"),
-        CheckConstraint(
-            "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_when_closed"
-        ),
+        CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_when_closed"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
