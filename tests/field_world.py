@@ -13,8 +13,10 @@ comes first).
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+from PIL import Image
 from sqlalchemy.orm import Session
 
 from gridapp.models import Household, Member, MemberRegistration
@@ -86,3 +88,14 @@ def add_members(session: Session, world: World) -> dict[str, int]:
         ids[name] = m.id
     session.flush()
     return ids
+
+
+def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A JPEG photo whose EXIF names a camera and a GPS position."""
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()

@@ -4,7 +4,6 @@ and the access log. Each test runs rolled back (``db_session``)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ from gridapp.models import HouseholdAccess, Photo, User, Visit
 from gridapp.services import field
 from gridapp.services.field import submit
 from gridapp.services.field.visits import VisitInput
-from tests.field_world import NAMES, add_households, add_members
+from tests.field_world import NAMES, add_households, add_members, jpeg_with_gps
 from tests.world import World
 
 ROUTE = "test.visits"
@@ -62,16 +61,6 @@ def _count(model: type) -> int:
 
 def _files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
-
-
-def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
-    image = Image.new("RGB", size, (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x010F] = "TestCam"
-    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 0.0), 3: "E", 4: (116.0, 23.0, 0.0)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
 
 
 def _visit(
