@@ -13,7 +13,7 @@ import pytest
 from gridapp.core.geodemo.generated import generate_subdistrict
 from gridapp.core.geodemo.people import MemberOut
 from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
-from gridapp.core.geodemo.visits import DEMO_TODAY, member_details, visit_history
+from gridapp.core.geodemo.visits import DEMO_TODAY, NOTES, member_details, visit_history
 from gridapp.core.reminders import (
     due_state,
     household_reasons,
@@ -75,6 +75,7 @@ def test_visits_are_by_the_cells_worker_before_the_demos_today(demo: Subdistrict
     assert all(worker_of[v.cell_code] == v.worker for v in visits)
     assert all(local_day(datetime.fromisoformat(v.visited_at)) < DEMO_TODAY for v in visits)
     assert set(Counter(v.method for v in visits)) == set(VISIT_METHODS)
+    assert all(v.note in NOTES[v.method] for v in visits)  # a phone call reads as one
     cell_of = {b.raw.source_ref: b.cell_code for b in demo.buildings}
     hard = {
         (h.building_ref, h.unit, h.room): h for h in demo.households if household_reasons(h.tags)

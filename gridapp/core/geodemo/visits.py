@@ -52,18 +52,19 @@ SHARE_NEVER = 0.3
 SHARE_RECENT = 0.35
 MAX_OVERDUE = 60
 METHODS = (("home", 0.7), ("phone", 0.2), ("street", 0.1))
-NOTES = (
-    "了解近况，身体状况良好",
-    "询问生活需求，暂无困难",
-    "送去慰问品，家属表示感谢",
-    "提醒按时复诊、按时服药",
-    "反映楼道灯不亮，已转物业",
-    "协助准备年审材料",
-    "电话询问近况，一切正常",
-    "路遇交谈，反映小区停车难",
-    "宣传防诈骗知识",
-    "了解就业意向，推荐招聘信息",
-)
+NOTES = {
+    "home": (
+        "了解近况，身体状况良好",
+        "询问生活需求，暂无困难",
+        "送去慰问品，家属表示感谢",
+        "提醒按时复诊、按时服药",
+        "反映楼道灯不亮，已转物业",
+        "协助准备年审材料",
+        "宣传防诈骗知识",
+    ),
+    "phone": ("电话询问近况，一切正常", "电话提醒天气变化，注意保暖", "电话了解就医需求"),
+    "street": ("路遇交谈，反映小区停车难", "路遇交谈，了解就业意向", "路遇交谈，身体硬朗"),
+}
 
 
 @dataclass
@@ -129,7 +130,7 @@ def visit_history(
             minutes = int(rng.integers(9 * 60, 17 * 60))
             at = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=TIMEZONE)
             method = METHODS[int(rng.choice(len(METHODS), p=[p for _, p in METHODS]))][0]
-            note = NOTES[int(rng.integers(len(NOTES)))]
+            note = NOTES[method][int(rng.integers(len(NOTES[method])))]
             key = f"demo-{subdistrict_code}-{len(out) + 1}"
             out.append(
                 VisitOut(key, cell, worker_of[cell], ref, unit, room, member, method,
