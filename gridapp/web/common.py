@@ -53,9 +53,10 @@ ERROR_TEXT = {
     401: "未登录",
     403: "无权访问",
     404: "未找到",
-    409: "版本冲突（他人已修改）",
+    409: "冲突（他人已修改；或与已有记录冲突，如提交编号已被他人使用、事件已办结）",
     413: "请求内容过大（请求体超过上限，或提交的几何顶点过多）",
-    422: "数据校验未通过（返回出错的几何）",
+    415: "不支持的文件（照片不是可识别的 JPEG、PNG 或 WebP 图片）",
+    422: "数据校验未通过（几何有误时返回出错的几何）",
 }
 
 
@@ -146,8 +147,9 @@ def lonlat_geometry(data: Any, what: str, types: tuple[str, ...]) -> BaseGeometr
 @dataclass(frozen=True)
 class Target:
     """What a write names, read before its body is parsed: path ids, and the ids in the
-    JSON body or the query string when they are well-formed (else None: the schema will
-    refuse the request after the permission check)."""
+    JSON body (or the fields of a multipart form) or the query string when they are
+    well-formed (else None: the schema will refuse the request after the permission
+    check)."""
 
     path: dict[str, Any]
     body: dict[str, Any]
@@ -186,7 +188,11 @@ def check_writes_first(bp: Blueprint, checks: Mapping[str, WriteCheck]) -> None:
         check = checks.get(request.endpoint or "")
         if check is None or not current_user.is_authenticated:
             return
-        body = request.get_json(silent=True) if request.is_json else None
+        body: Any = None
+        if request.is_json:
+            body = request.get_json(silent=True)
+        elif request.mimetype == "multipart/form-data":
+            body = request.form.to_dict()  # text fields only, as strings
         check(
             current_user,
             Target(

@@ -50,6 +50,15 @@ def submit_once(
     return row, True
 
 
+def previous(
+    model: type[T], client_key: str, owner: InstrumentedAttribute[Any], user: User
+) -> T | None:
+    """The record ``user`` already sent with ``client_key`` (None: none yet); 409 when the
+    key is another user's. Lets a use case answer a retry before doing costly work (a photo
+    is not decoded and stored again)."""
+    return _stored(model, client_key, owner, user)
+
+
 def _stored(
     model: type[T], client_key: str, owner: InstrumentedAttribute[Any], user: User
 ) -> T | None:
