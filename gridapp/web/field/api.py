@@ -18,6 +18,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
 
+from gridapp.core.vocab import PHOTO_FORMATS
 from gridapp.services import field
 from gridapp.services.field import events, field_log, photos, sheet
 from gridapp.web.common import ID, WriteCheck, check_writes_first, doc_errors, json_body, query_args
@@ -41,7 +42,6 @@ WRITE_CHECKS: dict[str, WriteCheck] = {
     ),
 }
 check_writes_first(bp, WRITE_CHECKS)
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
 def _route() -> str:
@@ -180,7 +180,10 @@ def field_logs(**args: Any) -> Response:
     responses={
         200: {
             "description": "照片（JPEG、PNG 或 WebP）",
-            "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in PHOTO_TYPES},
+            "content": {
+                t: {"schema": {"type": "string", "format": "binary"}}
+                for t in PHOTO_FORMATS.values()
+            },
         }
     }
 )

@@ -29,17 +29,18 @@ def client_key() -> fields.String:
     )
 
 
-def page_fields() -> dict[str, fields.Integer]:
-    return {
-        "page": fields.Integer(
-            load_default=1, validate=validate.Range(min=1, max=100000), metadata={"label": "页码"}
-        ),
-        "per_page": fields.Integer(
-            load_default=50,
-            validate=validate.Range(min=1, max=events.MAX_PER_PAGE),
-            metadata={"label": "每页条数"},
-        ),
-    }
+def page_field() -> fields.Integer:
+    return fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=100000), metadata={"label": "页码"}
+    )
+
+
+def per_page_field() -> fields.Integer:
+    return fields.Integer(
+        load_default=50,
+        validate=validate.Range(min=1, max=events.MAX_PER_PAGE),
+        metadata={"label": "每页条数"},
+    )
 
 
 class PhotoField(Upload):
@@ -90,8 +91,8 @@ class EventArgs(Schema):
     )
     cell_id = fields.Integer(validate=ROW_ID, metadata={"label": "网格编号"})
     community_id = fields.Integer(validate=ROW_ID, metadata={"label": "社区编号"})
-    page = page_fields()["page"]
-    per_page = page_fields()["per_page"]
+    page = page_field()
+    per_page = per_page_field()
 
 
 class CloseBody(Schema):
@@ -167,8 +168,8 @@ class FieldLogArgs(Schema):
     user_id = fields.Integer(validate=ROW_ID, metadata={"label": "填写人编号"})
     date_from = fields.Date(metadata={"label": "起始日期"})
     date_to = fields.Date(metadata={"label": "截止日期"})
-    page = page_fields()["page"]
-    per_page = page_fields()["per_page"]
+    page = page_field()
+    per_page = per_page_field()
 
 
 class FieldLogEntry(Schema):
