@@ -21,9 +21,13 @@ Who may see each marker (the policy in docs/SCOPE.md) is in ``markers()``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
+from flask import Flask
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy import delete, update
@@ -125,6 +129,24 @@ class GridWork:
     buildings: dict[str, str] = field(default_factory=dict)  # building names per cell
     codes: dict[str, str] = field(default_factory=dict)  # per cell and community
     contacts: dict[str, str] = field(default_factory=dict)  # service points' contacts before
+
+
+@contextmanager
+def committed(app: Flask, world: World, photo_dir: Path) -> Iterator[GridWork]:
+    """The grid work committed (its photo files under ``photo_dir``, which stays PHOTO_DIR
+    meanwhile, so the photos can be read), and removed again afterwards."""
+    saved = app.config["PHOTO_DIR"]
+    app.config["PHOTO_DIR"] = str(photo_dir)
+    try:
+        with app.app_context():
+            work = build(world)
+        try:
+            yield work
+        finally:
+            with app.app_context():
+                remove(work)
+    finally:
+        app.config["PHOTO_DIR"] = saved
 
 
 def build(world: World) -> GridWork:

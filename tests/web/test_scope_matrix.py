@@ -53,7 +53,7 @@ from tests.web.scope_requests import (
     world_table,
     write_field_log,
 )
-from tests.web.scope_world import ROLES, GridWork, build, remove
+from tests.web.scope_world import ROLES, GridWork, committed
 from tests.world import World
 
 ORG_ROWS = (
@@ -461,18 +461,9 @@ def clients(app: Flask, world: World) -> dict[str, FlaskClient]:
 def grid_work(
     app: Flask, world: World, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GridWork]:
-    """The grid work, committed once for the module and deleted after it (its photos in a
-    temporary PHOTO_DIR)."""
-    photo_dir = app.config["PHOTO_DIR"]
-    app.config["PHOTO_DIR"] = str(tmp_path_factory.mktemp("photos"))
-    with app.app_context():
-        work = build(world)
-    try:
+    """The grid work, committed once for the module and deleted after it."""
+    with committed(app, world, tmp_path_factory.mktemp("photos")) as work:
         yield work
-    finally:
-        with app.app_context():
-            remove(work)
-        app.config["PHOTO_DIR"] = photo_dir
 
 
 @pytest.fixture
