@@ -1,7 +1,7 @@
 """The "四访" reminders as rules (no database): why a household or a party member is due a
 visit, after how many days, and whether they are due on a given day (docs/FIELD.md).
 
-Days are counted on the local calendar (``TIMEZONE``): a visit at 07:00 Beijing time is on
+Days are counted on the local calendar (``core.clock``): a visit at 07:00 Beijing time is on
 that day, whatever the UTC date. A target with several reasons takes the shortest
 interval. It is due when it was never visited, or when ``interval`` days or more have
 passed since the day of its last visit (of any method); ``overdue_days`` is 0 on the day
@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gridapp.core.vocab import (
     DIFFICULTY_TAGS,
@@ -27,8 +26,6 @@ from gridapp.core.vocab import (
     MemberStatus,
 )
 
-# The calendar the grid workers live by.
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Every reason a target may be due a visit, with its Chinese label: the members' reasons,
 # then the households' difficulty tags.
 REASON_LABELS = {
@@ -36,17 +33,6 @@ REASON_LABELS = {
     **{tag: HOUSEHOLD_TAG_LABELS[tag] for tag in DIFFICULTY_TAGS},
 }
 MAX_INTERVAL_DAYS = 3650
-
-
-def local_day(moment: datetime) -> date:
-    """The local calendar day of an aware ``moment`` (a naive one is taken as local)."""
-    if moment.tzinfo is None:
-        return moment.date()
-    return moment.astimezone(TIMEZONE).date()
-
-
-def local_today(now: datetime | None = None) -> date:
-    return local_day(now or datetime.now(TIMEZONE))
 
 
 def years_before(day: date, years: int) -> date:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 import pytest
 
+from gridapp.core.clock import local_day
 from gridapp.core.geodemo.generated import generate_subdistrict
 from gridapp.core.geodemo.people import MemberOut
 from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
@@ -17,7 +18,6 @@ from gridapp.core.geodemo.visits import DEMO_TODAY, NOTES, member_details, visit
 from gridapp.core.reminders import (
     due_state,
     household_reasons,
-    local_day,
     member_reasons,
     years_before,
 )

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from gridapp.core.clock import local_day
 from gridapp.core.reminders import (
     DueState,
     due_state,
     household_reasons,
-    local_day,
     member_reasons,
     visit_days,
     years_before,

@@ -15,8 +15,8 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from gridapp import create_app
+from gridapp.core.clock import LOCAL_TZ
 from gridapp.core.errors import NotFound
-from gridapp.core.reminders import TIMEZONE
 from gridapp.extensions import db
 from gridapp.models import CellEvent, GridCell, HouseholdAccess, User, Visit
 from gridapp.services import field
@@ -54,7 +54,7 @@ _keys = iter(range(1, 10**6))
 def _visit(world: World, cell: str, days_ago: int, *, household: int | None = None,
            member: int | None = None, method: str = "home") -> None:  # fmt: skip
     """A visit ``days_ago`` days before TODAY at 10:00 Beijing time."""
-    at = datetime.combine(TODAY - timedelta(days=days_ago), time(10), tzinfo=TIMEZONE)
+    at = datetime.combine(TODAY - timedelta(days=days_ago), time(10), tzinfo=LOCAL_TZ)
     db.session.add(
         Visit(
             client_key=f"test-visit-{next(_keys)}", cell_id=world.cells[cell],
@@ -95,7 +95,7 @@ def test_overdue_targets_follow_most_overdue_first_and_recent_ones_are_not_due(
     zhao = items[1]
     assert (zhao["days_since"], zhao["overdue_days"], zhao["never_visited"]) == (40, 10, False)
     assert datetime.fromisoformat(str(zhao["last_visit_at"])) == datetime.combine(
-        TODAY - timedelta(days=40), time(10), tzinfo=TIMEZONE
+        TODAY - timedelta(days=40), time(10), tzinfo=LOCAL_TZ
     )
     assert items[3]["overdue_days"] == 0
 
@@ -188,7 +188,7 @@ def _event(world: World, cell: str, status: str) -> None:
             client_key=f"test-event-{next(_keys)}", cell_id=world.cells[cell], category="safety",
             description="井盖缺失", geom=from_shape(Point(116.405, 39.907), srid=4326),
             status=status, reporter_name="t_field",
-            closed_at=datetime.now(TIMEZONE) if status == "closed" else None,
+            closed_at=datetime.now(LOCAL_TZ) if status == "closed" else None,
         )
     )  # fmt: skip
     db.session.flush()

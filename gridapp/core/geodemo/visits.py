@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gridapp.core.clock import LOCAL_TZ
 from gridapp.core.geodemo.households import HouseholdOut
 from gridapp.core.geodemo.people import MemberOut
 from gridapp.core.reminders import (
-    TIMEZONE,
     due_state,
     household_reasons,
     member_reasons,
@@ -77,7 +77,7 @@ class VisitOut:
     room: str
     member: int  # a member: index into the members, -1 for a household
     method: str
-    visited_at: str  # ISO 8601 with the UTC offset of TIMEZONE
+    visited_at: str  # ISO 8601 with the UTC offset of LOCAL_TZ
     note: str
 
 
@@ -128,7 +128,7 @@ def visit_history(
             return
         for day in _visit_days(rng, reasons):
             minutes = int(rng.integers(9 * 60, 17 * 60))
-            at = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=TIMEZONE)
+            at = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=LOCAL_TZ)
             method = METHODS[int(rng.choice(len(METHODS), p=[p for _, p in METHODS]))][0]
             note = NOTES[method][int(rng.integers(len(NOTES[method])))]
             key = f"demo-{subdistrict_code}-{len(out) + 1}"

@@ -1,12 +1,13 @@
 """The household access log (住户信息访问记录): one row per household record read, written
-in the reading transaction; only admins read the log."""
+in the reading transaction; only admins read the log. A record shown twice in one answer
+(the cell sheet lists a household in difficulty and again in the due list) is one read."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import func, insert, select
 
 from gridapp.core.errors import Forbidden
@@ -28,7 +29,12 @@ def current_route(default: str) -> str:
 def log_reads(
     user: User, reads: Sequence[tuple[int, int | None]], route: str, purpose: str
 ) -> None:
-    """One access row per ``(household_id, cell_id)`` read; the caller commits."""
+    """One access row per ``(household_id, cell_id)`` read — once per request — the
+    caller commits."""
+    if has_request_context():
+        logged: set[tuple[int, int | None]] = g.setdefault("household_reads", set())
+        reads = [read for read in dict.fromkeys(reads) if read not in logged]
+        logged.update(reads)
     if not reads:
         return
     rows = [

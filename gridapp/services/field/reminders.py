@@ -19,14 +19,13 @@ from flask import current_app
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased
 
+from gridapp.core.clock import local_day, local_today
 from gridapp.core.errors import NotFound
 from gridapp.core.reminders import (
     REASON_LABELS,
     DueState,
     due_state,
     household_reasons,
-    local_day,
-    local_today,
     member_reasons,
     visit_days,
     years_before,
@@ -116,6 +115,14 @@ def due_targets(
     days = intervals()
     targets = _households(readable, day, days) + _members(readable, day, days)
     return sorted(targets, key=DueTarget.sort_key)
+
+
+def due_count(cell_id: int, today: date | None = None) -> int:
+    """How many targets of one cell are due: a number that names no one, for any user who
+    sees the cell (the cell sheet of a coordinator); the caller checked the cell."""
+    cells = select(GridCell.id).where(GridCell.id == cell_id)
+    day, days = today or local_today(), intervals()
+    return len(_households(cells, day, days)) + len(_members(cells, day, days))
 
 
 def _households(readable: Select[Any], today: date, days: dict[str, int]) -> list[DueTarget]:

@@ -21,8 +21,8 @@ from typing import Any
 from geoalchemy2 import WKTElement
 from sqlalchemy import func, select
 
+from gridapp.core.clock import LOCAL_TZ
 from gridapp.core.errors import BadRequest, Forbidden, NotFound, Unprocessable
-from gridapp.core.reminders import TIMEZONE
 from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import Building, Household, Member, MemberRegistration, User, Visit
@@ -205,7 +205,7 @@ def _visited_at(value: datetime | None, now: datetime) -> datetime:
     if value is None:
         return now
     if value.tzinfo is None:
-        value = value.replace(tzinfo=TIMEZONE)
+        value = value.replace(tzinfo=LOCAL_TZ)
     if value > now + CLOCK_SLACK:
         raise Unprocessable("走访时间不能晚于当前时间，请检查手机的日期和时间")
     if value < now - timedelta(days=MAX_DAYS_BACK):

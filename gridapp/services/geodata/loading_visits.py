@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from gridapp.core.clock import local_today
 from gridapp.core.errors import LoadError
-from gridapp.core.reminders import local_today
 from gridapp.core.vocab import VISIT_METHODS
 from gridapp.extensions import db
 from gridapp.models import Household, User, Visit
