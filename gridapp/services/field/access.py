@@ -8,14 +8,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import g, has_request_context, request
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from gridapp.core.errors import Forbidden
 from gridapp.extensions import db
 from gridapp.models import HouseholdAccess, User
 from gridapp.services import scope
-
-MAX_PER_PAGE = 200
+from gridapp.services.field.paging import page_of
 
 
 def current_route(default: str) -> str:
@@ -62,34 +61,28 @@ def access_log(
     """A page of the log, newest first, filtered by reader and/or household (admins only)."""
     if not scope.is_admin(user):
         raise Forbidden("只有系统管理员可以查看住户信息访问记录")
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
     query = select(HouseholdAccess)
     if user_id is not None:
         query = query.where(HouseholdAccess.user_id == user_id)
     if household_id is not None:
         query = query.where(HouseholdAccess.household_id == household_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(HouseholdAccess.at.desc(), HouseholdAccess.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    return page_of(
+        query,
+        (HouseholdAccess.at.desc(), HouseholdAccess.id.desc()),
+        page,
+        per_page,
+        lambda rows: [_access_json(r) for r in db.session.scalars(rows)],
+    )
+
+
+def _access_json(r: HouseholdAccess) -> dict[str, Any]:
     return {
-        "total": int(total),
-        "page": page,
-        "per_page": per_page,
-        "items": [
-            {
-                "id": r.id,
-                "user_id": r.user_id,
-                "user_name": r.user_name,
-                "at": r.at.isoformat(),
-                "household_id": r.household_id,
-                "cell_id": r.cell_id,
-                "route": r.route,
-                "purpose": r.purpose,
-            }
-            for r in rows
-        ],
+        "id": r.id,
+        "user_id": r.user_id,
+        "user_name": r.user_name,
+        "at": r.at.isoformat(),
+        "household_id": r.household_id,
+        "cell_id": r.cell_id,
+        "route": r.route,
+        "purpose": r.purpose,
     }

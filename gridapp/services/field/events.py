@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 from geoalchemy2 import Geography
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from gridapp.core.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -29,14 +29,13 @@ from gridapp.extensions import db
 from gridapp.models import CellEvent, Community, GridCell, User
 from gridapp.services import scope
 from gridapp.services.field import photos, submit
+from gridapp.services.field.paging import page_of
+from gridapp.services.queries import AnySelect
 
-AnySelect: TypeAlias = Select[*tuple[Any, ...]]
-REPORT_ROLES = frozenset({Role.ADMIN.value, Role.GRID_MANAGER.value, Role.FIELD_STAFF.value})
-CLOSE_ROLES = frozenset({*REPORT_ROLES, Role.COORDINATOR.value})
+CLOSE_ROLES = frozenset({*submit.RECORD_ROLES, Role.COORDINATOR.value})
 SLACK_M = 100.0  # GPS error: a point this close to the cell still counts as in it
 MAX_DESCRIPTION = 1000
 MAX_NOTE = 500
-MAX_PER_PAGE = 200
 STATUSES = ("open", "closed", "all")
 
 
@@ -60,18 +59,7 @@ class _Raced(Exception):
 def authorize_report(user: User, cell_id: int | None) -> GridCell | None:
     """The cell ``user`` may report in: 403 for a role that never reports, 404 for an
     unknown cell, 403 outside the scope. ``None`` when the request names no cell yet."""
-    if user.role not in REPORT_ROLES:
-        raise Forbidden("只有网格员、网格管理员和系统管理员可以上报事件")
-    if cell_id is None:
-        return None
-    cell: GridCell = scope.require_visible(
-        GridCell,
-        cell_id,
-        scope.visible_cell_ids(user),
-        "网格",
-        f"网格（编号 {cell_id}）不在您的管辖范围内",
-    )
-    return cell
+    return submit.recording_cell(user, cell_id, "只有网格员、网格管理员和系统管理员可以上报事件")
 
 
 def closable_event(user: User, event_id: int, *, lock: bool = False) -> CellEvent:
@@ -209,20 +197,13 @@ def events(
     if community_id is not None:
         scope.require_community(user, community_id)
         query = query.where(GridCell.community_id == community_id)
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(
-        query.order_by(CellEvent.reported_at.desc(), CellEvent.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return {
-        "total": int(total),
-        "page": page,
-        "per_page": per_page,
-        "items": [event_json(row) for row in rows],
-    }
+    return page_of(
+        query,
+        (CellEvent.reported_at.desc(), CellEvent.id.desc()),
+        page,
+        per_page,
+        lambda rows: [event_json(row) for row in db.session.execute(rows)],
+    )
 
 
 def open_events(cell_id: int, limit: int = 50) -> list[dict[str, Any]]:

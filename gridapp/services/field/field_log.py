@@ -15,38 +15,27 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 
 from gridapp.core.clock import local_today
-from gridapp.core.errors import Forbidden, Unprocessable
-from gridapp.core.vocab import Role
+from gridapp.core.errors import Unprocessable
 from gridapp.extensions import db
 from gridapp.models import FieldLog, GridCell, User
 from gridapp.services import scope
 from gridapp.services.field import submit
+from gridapp.services.field.paging import page_of
 
-WRITE_ROLES = frozenset({Role.ADMIN.value, Role.GRID_MANAGER.value, Role.FIELD_STAFF.value})
 MAX_TEXT = 2000
 MAX_DAYS_BACK = 30
-MAX_PER_PAGE = 200
 MAX_TERMS = 5
 
 
 def authorize_write(user: User, cell_id: int | None) -> GridCell | None:
     """The cell ``user`` may write the log for: 403 for a role that never writes, 404 for an
     unknown cell, 403 outside the scope. ``None`` when the request names no cell yet."""
-    if user.role not in WRITE_ROLES:
-        raise Forbidden("只有网格员、网格管理员和系统管理员可以填写民情日志")
-    if cell_id is None:
-        return None
-    cell: GridCell = scope.require_visible(
-        GridCell,
-        cell_id,
-        scope.visible_cell_ids(user),
-        "网格",
-        f"网格（编号 {cell_id}）不在您的管辖范围内",
+    return submit.recording_cell(
+        user, cell_id, "只有网格员、网格管理员和系统管理员可以填写民情日志"
     )
-    return cell
 
 
 def write_log(
@@ -146,20 +135,13 @@ def field_logs(
     terms = q.split()[:MAX_TERMS]
     if terms:
         query = query.where(and_(*(_mentions(t) for t in terms)))
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    page = max(1, page)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.execute(
-        query.order_by(FieldLog.day.desc(), FieldLog.created_at.desc(), FieldLog.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return {
-        "total": int(total),
-        "page": page,
-        "per_page": per_page,
-        "items": [_entry(*row) for row in rows],
-    }
+    return page_of(
+        query,
+        (FieldLog.day.desc(), FieldLog.created_at.desc(), FieldLog.id.desc()),
+        page,
+        per_page,
+        lambda rows: [_entry(*row) for row in db.session.execute(rows)],
+    )
 
 
 def _mentions(term: str) -> ColumnElement[bool]:

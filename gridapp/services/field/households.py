@@ -9,9 +9,9 @@ and a refused read logs nothing. Every record a read returns is logged
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 
 from gridapp.core.errors import NotFound
 from gridapp.core.vocab import DIFFICULTY_TAGS, HOUSEHOLD_TAG_LABELS
@@ -19,9 +19,8 @@ from gridapp.extensions import db
 from gridapp.models import Building, GridCell, Household, User
 from gridapp.services import scope
 from gridapp.services.field.access import log_reads
+from gridapp.services.queries import AnySelect
 
-# A SELECT of any number of columns (SQLAlchemy 2.1 types Select by its column types).
-AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 LIST_PURPOSE = "查看网格住户名册"
 ONE_PURPOSE = "查看住户详情"
 

@@ -16,11 +16,34 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
-from gridapp.core.errors import Conflict
+from gridapp.core.errors import Conflict, Forbidden
+from gridapp.core.vocab import Role
 from gridapp.extensions import db
-from gridapp.models import CellEvent, FieldLog, User, Visit
+from gridapp.models import CellEvent, FieldLog, GridCell, User, Visit
+from gridapp.services import scope
 
 T = TypeVar("T", Visit, FieldLog, CellEvent)
+
+
+RECORD_ROLES = frozenset({Role.ADMIN.value, Role.GRID_MANAGER.value, Role.FIELD_STAFF.value})
+
+
+def recording_cell(user: User, cell_id: int | None, refusal: str) -> GridCell | None:
+    """The cell ``user`` may record in (an event, a field-log entry): 403 with ``refusal``
+    for a role that never records, 404 for an unknown cell, 403 outside the scope.
+    ``None`` when the request names no cell yet."""
+    if user.role not in RECORD_ROLES:
+        raise Forbidden(refusal)
+    if cell_id is None:
+        return None
+    cell: GridCell = scope.require_visible(
+        GridCell,
+        cell_id,
+        scope.visible_cell_ids(user),
+        "网格",
+        f"网格（编号 {cell_id}）不在您的管辖范围内",
+    )
+    return cell
 
 
 def submit_once(

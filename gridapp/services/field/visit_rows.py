@@ -10,9 +10,9 @@ is written to the access log by the caller (``named_households``).
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import aliased
 
 from gridapp.core.vocab import VISIT_METHOD_LABELS
@@ -20,8 +20,8 @@ from gridapp.extensions import db
 from gridapp.models import Building, GridCell, Household, Member, User, Visit
 from gridapp.services import scope
 from gridapp.services.field.households import address
+from gridapp.services.queries import AnySelect
 
-AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 PHOTO_URL = "/api/photos/{id}"
 
 

@@ -29,12 +29,12 @@ from gridapp.models import Building, Household, Member, MemberRegistration, User
 from gridapp.services import scope
 from gridapp.services.field import photos, submit
 from gridapp.services.field.access import current_route, log_reads
+from gridapp.services.field.paging import page_of
 from gridapp.services.field.visit_rows import answers, in_scope, named_households, visit_query
 
 RECORDERS = frozenset({Role.FIELD_STAFF.value, Role.GRID_MANAGER.value, Role.ADMIN.value})
 MAX_DAYS_BACK = 30
 CLOCK_SLACK = timedelta(minutes=5)  # a phone's clock a little ahead is not "the future"
-MAX_PER_PAGE = 200
 RECORD_PURPOSE = "登记走访"
 LIST_PURPOSE = "查看走访记录"
 
@@ -123,22 +123,21 @@ def list_visits(
     scope, like an unknown id) and/or by one worker."""
     if cell_id is not None and not scope.includes(scope.visible_cell_ids(user), cell_id):
         raise NotFound(f"未找到编号为 {cell_id} 的网格")
-    page, per_page = max(1, page), max(1, min(per_page, MAX_PER_PAGE))
     query = visit_query(user).where(in_scope(user))
     if cell_id is not None:
         query = query.where(Visit.cell_id == cell_id)
     if user_id is not None:
         query = query.where(Visit.user_id == user_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = answers(
-        user,
-        query.order_by(Visit.visited_at.desc(), Visit.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page),
+    answer = page_of(
+        query,
+        (Visit.visited_at.desc(), Visit.id.desc()),
+        page,
+        per_page,
+        lambda rows: answers(user, rows),
     )
-    log_reads(user, named_households(items), route, LIST_PURPOSE)
+    log_reads(user, named_households(answer["items"]), route, LIST_PURPOSE)
     db.session.commit()
-    return {"total": int(total), "page": page, "per_page": per_page, "items": items}
+    return answer
 
 
 def recent_visits(

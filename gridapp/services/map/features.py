@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, null, select
 
@@ -15,11 +15,10 @@ from gridapp.core.vocab import BUILDING_KIND_LABELS, SERVICE_KIND_LABELS, STREET
 from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, ServicePoint, StreetEdge, User
 from gridapp.services import scope
+from gridapp.services.queries import AnySelect
 
 GEOJSON_DIGITS = 7  # ~1 cm at these latitudes
 
-# A SELECT of any number of columns (SQLAlchemy 2.1 types Select by its column types).
-AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 _NUMBER = r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?"
 BBOX_PATTERN = rf"{_NUMBER},{_NUMBER},{_NUMBER},{_NUMBER}"

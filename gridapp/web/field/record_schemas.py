@@ -11,6 +11,7 @@ from marshmallow import ValidationError, fields, validate
 
 from gridapp.core.vocab import EVENT_CATEGORY_LABELS, EVENT_STATUSES
 from gridapp.services.field import events, field_log
+from gridapp.services.field.paging import MAX_PER_PAGE
 from gridapp.web.field.schemas import ROW_ID
 from gridapp.web.validation import Schema
 
@@ -38,7 +39,7 @@ def page_field() -> fields.Integer:
 def per_page_field() -> fields.Integer:
     return fields.Integer(
         load_default=50,
-        validate=validate.Range(min=1, max=events.MAX_PER_PAGE),
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
         metadata={"label": "每页条数"},
     )
 

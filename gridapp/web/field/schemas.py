@@ -6,7 +6,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from gridapp.core.vocab import HOUSEHOLD_TAGS
-from gridapp.services.field.access import MAX_PER_PAGE
+from gridapp.services.field.paging import MAX_PER_PAGE
 from gridapp.web.validation import Schema
 
 ROW_ID = validate.Range(min=1, max=2**31 - 1)

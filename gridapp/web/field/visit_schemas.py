@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gridapp.core.reminders import REASON_LABELS
 from gridapp.core.vocab import VISIT_METHODS
-from gridapp.services.field.visits import MAX_PER_PAGE
+from gridapp.services.field.paging import MAX_PER_PAGE
 from gridapp.web.field.schemas import ROW_ID
 from gridapp.web.validation import Schema
 
