@@ -33,7 +33,7 @@ function eventCard(event) {
   const stateText = event.status_label || ctx.vocab.statuses[event.status] || event.status;
   li.append(chips([label, stateText]));
   li.append(el('p', 'card-title', event.description));
-  li.append(el('p', 'card-meta', [event.cell_name, event.reporter_name, formatTime(event.reported_at)].filter(Boolean).join(' · ')));
+  li.append(el('p', 'card-meta', [event.cell_name, event.reporter, formatTime(event.reported_at)].filter(Boolean).join(' · ')));
   if (event.photo_url) {
     const img = el('img', 'event-photo');
     img.src = event.photo_url;
@@ -42,7 +42,7 @@ function eventCard(event) {
     li.append(img);
   }
   if (event.status === 'closed') {
-    const closed = ['办结', event.closer_name, formatTime(event.closed_at)].filter(Boolean).join(' · ');
+    const closed = ['办结', event.closer, formatTime(event.closed_at)].filter(Boolean).join(' · ');
     li.append(el('p', 'card-meta', closed));
     if (event.close_note) li.append(el('p', 'card-note', event.close_note));
   }

@@ -167,7 +167,7 @@ export function eventMarker(event, categories) {
       title: event.description,
       rows: [
         ['网格', event.cell_name],
-        ['上报人', event.reporter_name],
+        ['上报人', event.reporter],
         ['时间', formatTime(event.reported_at)],
       ],
     }),

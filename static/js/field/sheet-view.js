@@ -74,7 +74,7 @@ function eventItem(opts, event) {
   const label = event.category_label || opts.vocab.categories[event.category] || '事件';
   const li = item('event-item', event.description, chips([label]));
   li.dataset.eventId = String(event.id);
-  li.append(el('span', 'item-line', [event.reporter_name, formatTime(event.reported_at)].filter(Boolean).join(' · ')));
+  li.append(el('span', 'item-line', [event.reporter, formatTime(event.reported_at)].filter(Boolean).join(' · ')));
   return li;
 }
 
