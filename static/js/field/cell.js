@@ -9,7 +9,16 @@ import { getData, showSaved } from './data.js';
 import { count } from './format.js';
 import { EventForm } from './event-form.js';
 import { accuracyText, locate } from './geo.js';
-import { boxOf, cellsLayer, contains, drawBase, eventMarker, fitBox, padBox, showMe } from './maps.js';
+import {
+  boxOf,
+  cellsLayer,
+  contains,
+  drawBase,
+  eventMarker,
+  fitBox,
+  padBox,
+  showMe,
+} from './maps.js';
 import { renderSheet } from './sheet-view.js';
 import { pageState, startShell } from './shell.js';
 import { VisitForm } from './visit-form.js';
@@ -51,7 +60,9 @@ async function loadSheet() {
   });
   groups.events.clearLayers();
   for (const event of data.events_open || []) {
-    if (Number.isFinite(event.lat)) groups.events.addLayer(eventMarker(event, ctx.vocab.categories));
+    if (Number.isFinite(event.lat)) {
+      groups.events.addLayer(eventMarker(event, ctx.vocab.categories));
+    }
   }
   sheetRoot.dataset.loaded = String(Date.now());
   return data;

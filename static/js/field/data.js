@@ -7,11 +7,16 @@ import { formatTime } from './format.js';
 export async function getData(url, params = {}) {
   const target = new URL(url, window.location.href);
   for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== null && value !== '') target.searchParams.set(key, String(value));
+    if (value !== undefined && value !== null && value !== '') {
+      target.searchParams.set(key, String(value));
+    }
   }
   let response;
   try {
-    response = await fetch(target, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    response = await fetch(target, {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json' },
+    });
   } catch (err) {
     throw new ApiError(0, '网络不可用，且本机没有保存过这些数据');
   }

@@ -85,7 +85,11 @@ export class EventForm {
     this.point = { lat, lon };
     if (this.marker) this.marker.setLatLng([lat, lon]);
     else {
-      this.marker = L.circleMarker([lat, lon], { radius: 9, className: 'event-point', interactive: false }).addTo(this.map);
+      this.marker = L.circleMarker([lat, lon], {
+        radius: 9,
+        className: 'event-point',
+        interactive: false,
+      }).addTo(this.map);
     }
     this.form.dataset.point = `${lat.toFixed(6)},${lon.toFixed(6)}`;
     this.setStatus(text);

@@ -5,7 +5,7 @@ import { button, el, withId } from '../common/dom.js';
 import { mapFrame } from '../common/map-frame.js';
 import { watchSize } from '../common/map-layers.js';
 import { getData, pageOf, showSaved } from './data.js';
-import { chips, formatTime } from './format.js';
+import { chips, dotted, formatTime } from './format.js';
 import { cellsLayer, drawBase, eventMarker, fitBox, padBox } from './maps.js';
 import { pageState, reportOutcome, startShell } from './shell.js';
 import { showError } from './visit-form.js';
@@ -33,7 +33,8 @@ function eventCard(event) {
   const stateText = event.status_label || ctx.vocab.statuses[event.status] || event.status;
   li.append(chips([label, stateText]));
   li.append(el('p', 'card-title', event.description));
-  li.append(el('p', 'card-meta', [event.cell_name, event.reporter, formatTime(event.reported_at)].filter(Boolean).join(' · ')));
+  const meta = dotted(event.cell_name, event.reporter, formatTime(event.reported_at));
+  li.append(el('p', 'card-meta', meta));
   if (event.photo_url) {
     const img = el('img', 'event-photo');
     img.src = event.photo_url;
@@ -42,8 +43,7 @@ function eventCard(event) {
     li.append(img);
   }
   if (event.status === 'closed') {
-    const closed = ['办结', event.closer, formatTime(event.closed_at)].filter(Boolean).join(' · ');
-    li.append(el('p', 'card-meta', closed));
+    li.append(el('p', 'card-meta', dotted('办结', event.closer, formatTime(event.closed_at))));
     if (event.close_note) li.append(el('p', 'card-note', event.close_note));
   }
   const actions = el('div', 'item-actions');
@@ -57,7 +57,9 @@ function eventCard(event) {
       }),
     );
   }
-  if (event.status === 'open') actions.append(button('办结', 'primary close-event', () => openClose(event)));
+  if (event.status === 'open') {
+    actions.append(button('办结', 'primary close-event', () => openClose(event)));
+  }
   li.append(actions);
   return li;
 }
@@ -128,7 +130,10 @@ async function load(reset) {
 
 async function loadMap() {
   try {
-    const [{ data: me }, { data: cells }] = await Promise.all([getData(ctx.urls.me), getData(ctx.urls.cells)]);
+    const [{ data: me }, { data: cells }] = await Promise.all([
+      getData(ctx.urls.me),
+      getData(ctx.urls.cells),
+    ]);
     groups.cells.addLayer(cellsLayer(cells.features));
     if (me.extent) {
       fitBox(map, me.extent);

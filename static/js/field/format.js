@@ -4,7 +4,7 @@ import { el } from '../common/dom.js';
 const pad = (n) => String(n).padStart(2, '0');
 
 function sameDay(a, b) {
-  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  return a.toDateString() === b.toDateString();
 }
 
 /** "今天 14:20", "昨天 09:05", "3月5日 14:20" or "2023年3月5日" (another year). */
@@ -56,6 +56,11 @@ export function phoneLink(phone, className = 'tel') {
 /** "12 户" with thousands separators; '' for a missing number. */
 export function count(n, unit) {
   return Number.isFinite(n) ? `${n.toLocaleString('zh-CN')} ${unit}` : '';
+}
+
+/** The texts that are not empty, joined by " · ". */
+export function dotted(...parts) {
+  return parts.filter(Boolean).join(' · ');
 }
 
 /** A small label ("chip") per text. */

@@ -47,12 +47,14 @@ export function startLocating(options = { timeout: 6000, maximumAge: 60000 }) {
     state,
     asked,
     result(ms) {
-      return Promise.race([asked, new Promise((resolve) => window.setTimeout(() => resolve(null), ms))]);
+      const late = new Promise((resolve) => window.setTimeout(() => resolve(null), ms));
+      return Promise.race([asked, late]);
     },
   };
 }
 
 /** "约 12 米" for an accuracy in metres. */
 export function accuracyText(position) {
-  return position && Number.isFinite(position.accuracy) ? `约 ${Math.round(position.accuracy)} 米` : '';
+  if (!position || !Number.isFinite(position.accuracy)) return '';
+  return `约 ${Math.round(position.accuracy)} 米`;
 }

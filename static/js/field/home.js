@@ -29,6 +29,10 @@ function say(text, isError = false) {
   geoMessage.classList.toggle('error', isError);
 }
 
+function badge(kind, text) {
+  return el('span', kind ? `due-badge ${kind}` : 'due-badge', text);
+}
+
 function cellCard(cell) {
   const a = el('a', 'cell-card');
   a.href = withId(ctx.urls.cell_page, cell.id);
@@ -40,12 +44,12 @@ function cellCard(cell) {
   a.append(el('span', 'card-figures', figures.join(' · ')));
   const due = el('span', 'card-due');
   if (cell.can_read_names) {
-    const visits = el('span', `due-badge${cell.visits_due ? ' is-due' : ''}`, `待走访 ${cell.visits_due}`);
+    const visits = badge(cell.visits_due ? 'is-due' : '', `待走访 ${cell.visits_due}`);
     visits.dataset.due = String(cell.visits_due);
     due.append(visits);
-    if (cell.visits_overdue) due.append(el('span', 'due-badge is-overdue', `逾期 ${cell.visits_overdue}`));
+    if (cell.visits_overdue) due.append(badge('is-overdue', `逾期 ${cell.visits_overdue}`));
   }
-  const events = el('span', `due-badge${cell.open_events ? ' is-event' : ''}`, `未办结事件 ${cell.open_events}`);
+  const events = badge(cell.open_events ? 'is-event' : '', `未办结事件 ${cell.open_events}`);
   events.dataset.openEvents = String(cell.open_events);
   due.append(events);
   a.append(due);

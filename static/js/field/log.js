@@ -4,7 +4,7 @@
 // data-state="ready" when the list is drawn.
 import { el, option } from '../common/dom.js';
 import { getData, pageOf, showSaved } from './data.js';
-import { formatDay, formatTime, today } from './format.js';
+import { dotted, formatDay, formatTime, today } from './format.js';
 import { pageState, reportOutcome, startShell } from './shell.js';
 import { showError } from './visit-form.js';
 
@@ -22,7 +22,7 @@ function entryCard(entry) {
   const li = el('li', 'entry-card');
   li.dataset.entryId = String(entry.id);
   li.append(el('p', 'card-title', `${formatDay(entry.day)} · ${entry.cell_name || ''}`));
-  li.append(el('p', 'card-meta', [entry.user_name, formatTime(entry.created_at)].filter(Boolean).join(' · ')));
+  li.append(el('p', 'card-meta', dotted(entry.user_name, formatTime(entry.created_at))));
   if (entry.seen) {
     li.append(el('p', 'entry-label', '所见所闻'));
     li.append(el('p', 'entry-text', entry.seen));

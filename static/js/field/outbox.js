@@ -156,7 +156,8 @@ export class Outbox extends EventTarget {
   }
 
   async sendOne(item, stored, atOnce) {
-    if (stored && !(await outboxItem(item.key))) return { status: 'sent', record: null }; // sent by another tab
+    // sent by another tab meanwhile
+    if (stored && !(await outboxItem(item.key))) return { status: 'sent', record: null };
     const outcome = await this.post(item, false);
     if (outcome.ok) {
       if (stored) await deleteOutboxItem(item.key);
@@ -168,7 +169,8 @@ export class Outbox extends EventTarget {
       if (stored && atOnce) await deleteOutboxItem(item.key); // the form shows the message
       if (stored && !atOnce) {
         await putOutboxItem({ ...item, state: 'refused', message: outcome.message, photo: null });
-        this.dispatchEvent(new CustomEvent('refused', { detail: { item, message: outcome.message } }));
+        const detail = { item, message: outcome.message };
+        this.dispatchEvent(new CustomEvent('refused', { detail }));
       }
       this.changed();
       return { status: 'refused', message: outcome.message };

@@ -4,7 +4,7 @@
 // nearby service points with walking minutes, recent visits, buildings. Every 走访 button
 // calls onVisit({kind, id, name, address}). Text only through textContent.
 import { button, el } from '../common/dom.js';
-import { chips, count, dueText, formatTime, phoneLink } from './format.js';
+import { chips, count, dotted, dueText, formatTime, phoneLink } from './format.js';
 
 const NAMES_HIDDEN = '姓名仅对本网格的网格员、社区网格管理员显示';
 
@@ -56,7 +56,8 @@ function dueItem(opts, due) {
   const li = item('due-item', due.name, due.address, chips(due.reason_labels || []));
   li.dataset.target = due.target;
   li.dataset.targetId = String(due.id);
-  const state = el('span', `due-state${due.never_visited || due.overdue_days > 0 ? ' is-overdue' : ''}`, dueText(due));
+  const late = due.never_visited || due.overdue_days > 0;
+  const state = el('span', late ? 'due-state is-overdue' : 'due-state', dueText(due));
   const target = { kind: due.target, id: due.id, name: due.name, address: due.address };
   return withActions(li, state, visitButton(opts, target));
 }
@@ -64,7 +65,8 @@ function dueItem(opts, due) {
 function renderDue(root, sheet, opts) {
   const n = sheet.visits_due_count || 0;
   if (!sheet.visits_due) {
-    fill(root, 'due', [el('p', 'empty', n ? `共 ${n} 户（人）待走访；${NAMES_HIDDEN}` : '暂无待走访')], n ? `${n}` : '');
+    const text = n ? `共 ${n} 户（人）待走访；${NAMES_HIDDEN}` : '暂无待走访';
+    fill(root, 'due', [el('p', 'empty', text)], n ? `${n}` : '');
     return;
   }
   fill(root, 'due', list(sheet.visits_due, (d) => dueItem(opts, d), '今天没有到期的走访'), `${n}`);
@@ -74,7 +76,7 @@ function eventItem(opts, event) {
   const label = event.category_label || opts.vocab.categories[event.category] || '事件';
   const li = item('event-item', event.description, chips([label]));
   li.dataset.eventId = String(event.id);
-  li.append(el('span', 'item-line', [event.reporter, formatTime(event.reported_at)].filter(Boolean).join(' · ')));
+  li.append(el('span', 'item-line', dotted(event.reporter, formatTime(event.reported_at))));
   return li;
 }
 
@@ -106,13 +108,14 @@ function renderParty(root, sheet, opts) {
   const party = sheet.party || { orgs: [], hubs: [] };
   const orgs = list(
     party.orgs || [],
-    (o) => item('org-item', o.name, [o.level_label, o.secretary ? `书记 ${o.secretary}` : ''].filter(Boolean).join(' · ')),
+    (o) => item('org-item', o.name, dotted(o.level_label, o.secretary && `书记 ${o.secretary}`)),
     '本网格暂无党组织',
   );
   const hubs = list(
     party.hubs || [],
     (h) => {
-      const li = item('hub-item', h.name, [h.building_name, h.hub_households ? `联系 ${h.hub_households} 户` : ''].filter(Boolean).join(' · '));
+      const served = h.hub_households ? `联系 ${h.hub_households} 户` : '';
+      const li = item('hub-item', h.name, dotted(h.building_name, served));
       li.dataset.memberId = String(h.member_id);
       const target = { kind: 'member', id: h.member_id, name: h.name, address: h.building_name };
       return withActions(li, phoneLink(h.phone), visitButton(opts, target));
@@ -128,7 +131,7 @@ function renderTeams(root, sheet) {
     teams,
     (t) => {
       const captain = t.captain ? `队长 ${t.captain.name}` : '暂无队长';
-      const li = item('team-item', t.name, [t.kind_label, captain].filter(Boolean).join(' · '));
+      const li = item('team-item', t.name, dotted(t.kind_label, captain));
       return withActions(li, t.captain ? phoneLink(t.captain.phone) : null);
     },
     '本网格暂无服务队',
@@ -146,7 +149,8 @@ function renderServicePoints(root, sheet) {
   const nodes = list(
     sheet.service_points || [],
     (p) => {
-      const li = item('service-point-item', p.name, p.kind_label, p.hours ? `开放时间 ${p.hours}` : '', p.address);
+      const hours = p.hours ? `开放时间 ${p.hours}` : '';
+      const li = item('service-point-item', p.name, p.kind_label, hours, p.address);
       li.append(el('span', 'walk', walkText(p)));
       return li;
     },
@@ -158,27 +162,39 @@ function renderServicePoints(root, sheet) {
 /** One visit in a list: who was visited (unless redacted), how, by whom, when, the note. */
 export function visitItem(visit, vocab) {
   const method = visit.method_label || vocab.methods[visit.method] || '';
-  const title = visit.redacted ? `${visit.cell_name || ''}走访` : visit.target_name || visit.household_name || visit.member_name || '走访';
+  const title = visit.redacted ? `${visit.cell_name || ''}走访` : visit.name || '走访';
   const li = item(
     'visit-item',
     title,
-    [method, visit.user_name, formatTime(visit.visited_at)].filter(Boolean).join(' · '),
+    dotted(method, visit.user_name, formatTime(visit.visited_at)),
+    visit.redacted ? '' : visit.address,
     visit.redacted ? '' : visit.note,
   );
   li.dataset.visitId = String(visit.id);
+  if (visit.photo_url) {
+    const img = el('img', 'visit-photo');
+    img.src = visit.photo_url;
+    img.alt = '走访照片';
+    img.loading = 'lazy';
+    li.append(img);
+  }
   return li;
 }
 
 function renderRecent(root, sheet, opts) {
   const visits = sheet.visits_recent || [];
-  fill(root, 'recent', list(visits, (v) => visitItem(v, opts.vocab), '还没有走访记录'), `${visits.length}`);
+  const nodes = list(visits, (v) => visitItem(v, opts.vocab), '还没有走访记录');
+  fill(root, 'recent', nodes, `${visits.length}`);
 }
 
 function renderBuildings(root, sheet) {
   const buildings = sheet.buildings || [];
   const nodes = list(
     buildings,
-    (b) => item('building-item', b.name || b.kind_label, [b.kind_label, count(b.households, '户')].filter(Boolean).join(' · ')),
+    (b) => {
+      const figures = dotted(b.kind_label, count(b.households, '户'));
+      return item('building-item', b.name || b.kind_label, figures);
+    },
     '本网格暂无楼栋',
   );
   fill(root, 'buildings', nodes, `${buildings.length}`);

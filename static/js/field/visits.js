@@ -3,7 +3,7 @@
 // notes only where they may read them). Marks #field data-state="ready" when both are drawn.
 import { button, el } from '../common/dom.js';
 import { getData, pageOf, showSaved } from './data.js';
-import { chips, dueText } from './format.js';
+import { chips, dotted, dueText } from './format.js';
 import { pageState, startShell } from './shell.js';
 import { visitItem } from './sheet-view.js';
 import { VisitForm } from './visit-form.js';
@@ -24,7 +24,7 @@ function dueCard(due) {
   li.dataset.target = due.target;
   li.dataset.targetId = String(due.id);
   li.append(el('span', 'item-title', due.name));
-  li.append(el('span', 'item-line', [due.cell_name, due.address].filter(Boolean).join(' · ')));
+  li.append(el('span', 'item-line', dotted(due.cell_name, due.address)));
   li.append(chips(due.reason_labels || []));
   const actions = el('span', 'item-actions');
   const overdue = due.never_visited || due.overdue_days > 0;
