@@ -27,6 +27,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    from gridapp.core.reminders import visit_days
+
+    visit_days(app.config.get("VISIT_DAYS"))  # a wrong GRIDAPP_VISIT_DAYS stops here (Chinese)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
 
     from gridapp.web.common import (

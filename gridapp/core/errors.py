@@ -81,6 +81,14 @@ class UnsupportedMedia(DomainError):
     code = "unsupported_media"
 
 
+class Unprocessable(DomainError):
+    """A well-formed request that breaks a rule of the record (e.g. a visit dated in the
+    future)."""
+
+    status = 422
+    code = "unprocessable"
+
+
 class InvalidGeometry(DomainError):
     status = 422
     code = "invalid_geometry"

@@ -55,7 +55,8 @@ ERROR_TEXT = {
     404: "未找到",
     409: "版本冲突（他人已修改）",
     413: "请求内容过大（请求体超过上限，或提交的几何顶点过多）",
-    422: "数据校验未通过（返回出错的几何）",
+    415: "上传的文件不是可接受的格式（如照片不是 JPEG、PNG 或 WebP 图片）",
+    422: "数据校验未通过（违反业务规则；几何出错时返回出错的几何）",
 }
 
 
@@ -146,8 +147,9 @@ def lonlat_geometry(data: Any, what: str, types: tuple[str, ...]) -> BaseGeometr
 @dataclass(frozen=True)
 class Target:
     """What a write names, read before its body is parsed: path ids, and the ids in the
-    JSON body or the query string when they are well-formed (else None: the schema will
-    refuse the request after the permission check)."""
+    JSON body (or the form fields of a form) or the query string when they are
+    well-formed (else None: the schema will refuse the request after the permission
+    check)."""
 
     path: dict[str, Any]
     body: dict[str, Any]
@@ -186,7 +188,7 @@ def check_writes_first(bp: Blueprint, checks: Mapping[str, WriteCheck]) -> None:
         check = checks.get(request.endpoint or "")
         if check is None or not current_user.is_authenticated:
             return
-        body = request.get_json(silent=True) if request.is_json else None
+        body = request.get_json(silent=True) if request.is_json else _form_fields()
         check(
             current_user,
             Target(
@@ -195,6 +197,13 @@ def check_writes_first(bp: Blueprint, checks: Mapping[str, WriteCheck]) -> None:
                 query=request.args.to_dict(),
             ),
         )
+
+
+def _form_fields() -> dict[str, str] | None:
+    """The text fields of a form body (multipart or urlencoded), else None."""
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return request.form.to_dict()
+    return None
 
 
 # Table downloads (CSV with a BOM so that Excel reads UTF-8, or XLSX).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyrosm
@@ -42,6 +43,7 @@ def test_load_demo_twice_then_demo_users_can_log_in(
     first = runner.invoke(args=["load-demo", str(demo_folder)])
     assert first.exit_code == 0 and "已导入" in first.output, first.output
     assert "29697 条住户记录" in first.output
+    assert re.search(r"，[1-9][0-9]+ 条走访记录", first.output), first.output
     second = runner.invoke(args=["load-demo", str(demo_folder)])
     assert second.exit_code == 0 and "已是最新" in second.output
     with app.app_context():

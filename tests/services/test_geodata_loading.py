@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyrosm
@@ -13,6 +14,7 @@ from sqlalchemy import func, select, text
 from gridapp.core.errors import LoadError
 from gridapp.core.geodemo.osm import read_osm
 from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.core.geodemo.visits import DEMO_TODAY
 from gridapp.extensions import db
 from gridapp.models import (
     Building,
@@ -25,6 +27,8 @@ from gridapp.models import (
     StreetEdge,
     Subdistrict,
     TeamMember,
+    User,
+    Visit,
 )
 from gridapp.services.geodata.folders import write_geodata
 from gridapp.services.geodata.loading import load_geodata
@@ -121,7 +125,7 @@ def test_load_writes_every_layer(
 def test_loading_twice_adds_nothing(app: Flask, db_session: None, folder: Path) -> None:
     with app.app_context():
         load_geodata(folder)
-        tables = (GridCell, Building, StreetEdge, Member, PartyOrg, Household)
+        tables = (GridCell, Building, StreetEdge, Member, PartyOrg, Household, Visit)
         counts = [_count(m) for m in tables]
         message = load_geodata(folder)
         assert "已是最新" in message
@@ -165,3 +169,47 @@ def test_households_that_disagree_with_their_building_write_nothing(
         with pytest.raises(LoadError, match="住户记录"):
             load_geodata(folder)
         assert [_count(m) for m in (Subdistrict, Building, Household)] == before
+
+
+def test_visits_and_member_details_load_moved_to_the_day_of_loading(
+    app: Flask, db_session: None, folder: Path, helsinki: SubdistrictResult
+) -> None:
+    """The folder is dated as of DEMO_TODAY; loading ten days later moves the visits and
+    the join dates ten days on, so the due list looks as generated."""
+    later = timedelta(days=10)
+    with app.app_context():
+        load_geodata(folder, today=DEMO_TODAY + later)
+        sub = db.session.scalars(select(Subdistrict).where(Subdistrict.code == "110105900")).one()
+        rows = db.session.execute(
+            select(Visit, GridCell.code, User.username)
+            .join(GridCell, GridCell.id == Visit.cell_id)
+            .join(Community, Community.id == GridCell.community_id)
+            .join(User, User.id == Visit.user_id)
+            .where(Community.subdistrict_id == sub.id)
+        ).all()
+        assert len(rows) == len(helsinki.visits) > 0
+        generated = {v.key: v for v in helsinki.visits}
+        for visit, cell_code, username in rows:
+            v = generated[visit.client_key]
+            assert (cell_code, username, visit.method, visit.note) == (
+                v.cell_code, v.worker, v.method, v.note
+            )  # fmt: skip
+            assert visit.visited_at == datetime.fromisoformat(v.visited_at) + later
+            if v.member >= 0:
+                assert visit.member_id is not None and visit.household_id is None
+            else:
+                household = db.session.get_one(Household, visit.household_id)
+                building = db.session.get_one(Building, household.building_id)
+                assert (building.cell_id, household.unit, household.room) == (
+                    visit.cell_id, v.unit, v.room
+                )  # fmt: skip
+        members = db.session.scalars(select(Member).where(Member.subdistrict_id == sub.id)).all()
+        assert sorted(m.born_year or 0 for m in members) == sorted(
+            m.born_year or 0 for m in helsinki.members
+        )
+        assert sum(m.in_difficulty for m in members) == sum(
+            m.in_difficulty for m in helsinki.members
+        )
+        assert max(m.joined_on or date.min for m in members) == later + max(
+            date.fromisoformat(m.joined_on) for m in helsinki.members
+        )

@@ -58,6 +58,7 @@ class Req:
     query: dict[str, Any] = field(default_factory=dict)
     json: Any = None
     file: bytes | None = None  # a CSV upload (multipart "file")
+    form: dict[str, Any] | None = None  # multipart form fields (a visit)
 
 
 Build = Callable[[GridWork, str], Req]
@@ -189,6 +190,12 @@ def import_members(g: GridWork, s: str, *, garbage: bool = False) -> Req:
     )
 
 
+def visit_form(g: GridWork, k: str, **form: Any) -> Req:
+    """A visit to the household of cell ``k``."""
+    household = {"household_id": row_id(g, g.household, k)}
+    return Req(form={"client_key": f"scope-matrix-{k}", **household, **form})
+
+
 def subdistrict_body(g: GridWork, s: str, **body: Any) -> Req:
     return Req(json={"subdistrict_id": row_id(g, g.world.subdistricts, s), **body})
 
@@ -243,6 +250,9 @@ class Checker:
         kwargs: dict[str, Any] = {"query_string": req.query}
         if req.file is not None:
             kwargs["data"] = {"file": (io.BytesIO(req.file), "members.csv")}
+            kwargs["content_type"] = "multipart/form-data"
+        elif req.form is not None:
+            kwargs["data"] = {key: str(value) for key, value in req.form.items()}
             kwargs["content_type"] = "multipart/form-data"
         elif req.json is not None:
             kwargs["json"] = req.json

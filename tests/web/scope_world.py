@@ -8,7 +8,8 @@ answer can be searched for rows outside a user's scope:
   assigned to K (网格员〔A1N〕 also to A2S); member 党员〔K〕 (in post) living in K's
   building and registered in K; zone 片区〔K〕 holding K; unit 单位〔K〕 in K's building;
   household 户主〔K〕 (phone 住户电话〔K〕) in K's building, read by name only by
-  ``READS_HOUSEHOLDS[K]``;
+  ``READS_HOUSEHOLDS[K]``, visited 40 days ago by 网格员〔K〕 (note 走访记录〔K〕, read
+  only by the household's readers; the household is due again);
 - per community C (A1, A2, B1): committee 党委〔C〕 (书记〔C〕); a team 队〔C〕 of the whole
   community, assigned to no cell; zone 片区〔C〕 holding C; the service point's contact 联系〔C〕;
   one saved change (a rename) of its first cell, to revert;
@@ -21,6 +22,7 @@ Who may see each marker (the policy in docs/SCOPE.md) is in ``markers()``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
@@ -43,6 +45,7 @@ from gridapp.models import (
     Unit,
     User,
     UserScope,
+    Visit,
     VolunteerTeam,
     Zone,
     ZonePart,
@@ -106,6 +109,7 @@ class GridWork:
     zone: dict[str, int] = field(default_factory=dict)  # per cell and community
     unit: dict[str, int] = field(default_factory=dict)
     household: dict[str, int] = field(default_factory=dict)  # per cell
+    visit: dict[str, int] = field(default_factory=dict)  # per cell
     branch_assignment: dict[str, int] = field(default_factory=dict)
     change: dict[str, int] = field(default_factory=dict)  # per community
     version: dict[str, int] = field(default_factory=dict)  # per cell, after the changes
@@ -261,6 +265,14 @@ def _cell_work(g: GridWork, k: str, n: int) -> None:
         )
     )
     s.flush()
+    visit = Visit(
+        client_key=f"scope-visit-{k}", cell_id=cell_id, household_id=household.id,
+        user_id=worker.id, user_name=f"网格员〔{k}〕", method="home",
+        visited_at=datetime.now(UTC) - timedelta(days=40), note=f"走访记录〔{k}〕",
+    )  # fmt: skip
+    s.add(visit)
+    s.flush()
+    g.visit[k] = visit.id
     g.branch[k], g.group[k], g.team[k], g.worker[k] = branch.id, group.id, team.id, worker.id
     g.member[k], g.zone[k], g.unit[k] = member.id, zone.id, unit.id
     g.branch_assignment[k] = assignment.id
@@ -280,7 +292,10 @@ def markers(g: GridWork) -> list[Marker]:
             ("zone", f"片区〔{k}〕"), ("unit", f"单位〔{k}〕"),
         ):  # fmt: skip
             out.append(Marker(kind, k, text, seen))
-        for kind, text in (("household", f"户主〔{k}〕"), ("household_phone", f"住户电话〔{k}〕")):
+        for kind, text in (
+            ("household", f"户主〔{k}〕"), ("household_phone", f"住户电话〔{k}〕"),
+            ("visit_note", f"走访记录〔{k}〕"),
+        ):  # fmt: skip
             out.append(Marker(kind, k, text, READS_HOUSEHOLDS[k]))
     for c in COMMUNITIES:
         seen = SEES_COMMUNITY[c]

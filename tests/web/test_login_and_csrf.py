@@ -77,3 +77,24 @@ def test_login_does_not_redirect_to_another_site(csrf_app: Flask) -> None:
         data={"username": "t_admin", "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/"
+
+
+def test_a_visit_form_needs_the_csrf_header(csrf_app: Flask) -> None:
+    """A multipart write (POST /api/visits) passes CSRF with the X-CSRFToken header only."""
+    client = csrf_app.test_client()
+    client.post(
+        "/login", data={"username": "t_field", "password": PASSWORD, "csrf_token": _token(client)}
+    )
+    page = client.get("/").get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert match, page
+    form = {"client_key": "csrf-check-0001", "household_id": "987654"}
+    refused = client.post("/api/visits", data=form, content_type="multipart/form-data")
+    assert refused.status_code == 400 and "页面已过期" in refused.json["message"]  # type: ignore[index]
+    passed = client.post(
+        "/api/visits",
+        data=form,
+        content_type="multipart/form-data",
+        headers={"X-CSRFToken": match.group(1)},
+    )
+    assert passed.status_code == 404  # through CSRF; no such household, nothing written

@@ -30,6 +30,8 @@ from tests.web.scope_requests import (
     ADMIN,
     ASSIGNERS,
     EDITORS,
+    FIELD,
+    MANAGER,
     MANAGERS,
     UNKNOWN,
     Checker,
@@ -47,6 +49,7 @@ from tests.web.scope_requests import (
     row_id,
     split,
     subdistrict_body,
+    visit_form,
     world_table,
 )
 from tests.web.scope_world import ROLES, GridWork, build, remove
@@ -63,6 +66,8 @@ ORG_ROWS = (
 )
 CELL_ROWS = ("cell", "cell_code")
 COVERAGE = "service coverage: stations public in the subdistrict, figures of visible cells only"
+RECORDERS = frozenset({ADMIN, MANAGER, FIELD})
+NAMES = "names only in the reader's cells (worker, the community's manager, admin)"
 
 # method + rule → spec. A new /api/ route fails test_every_api_route_has_a_scope_spec until
 # it is described here (and its scope decided in docs/SCOPE.md).
@@ -349,14 +354,14 @@ ROUTES: dict[str, Spec] = {
         level="household",
         hidden=True,
         shows=("household", "household_phone"),
-        policy="names only in the reader's cells (worker, the community's manager, admin)",
+        policy=NAMES,
     ),
     "GET /api/households/<id:household_id>": Spec(
         path_to("household_id", lambda g: g.household),
         level="household",
         hidden=True,
         shows=("household", "household_phone"),
-        policy="names only in the reader's cells (worker, the community's manager, admin)",
+        policy=NAMES,
     ),
     "GET /api/households/counts": Spec(
         filter_by("community_id", world_table("communities")),
@@ -367,6 +372,39 @@ ROUTES: dict[str, Spec] = {
     ),
     "GET /api/household-access": Spec(
         none, allowed=frozenset({ADMIN}), policy="admins only: the log of household reads"
+    ),
+    # visits (走访), the "四访" due list and my cells (the field journey)
+    "POST /api/visits": Spec(
+        visit_form,
+        level="household",
+        hidden=True,
+        writes=True,
+        allowed=RECORDERS,
+        ok=frozenset({201}),
+        shows=("household",),
+        bad=(lambda g, k: visit_form(g, k, client_key="?", method="飞"),),
+        policy="field staff, managers, admins: a household or member of a cell they read",
+    ),
+    "GET /api/visits": Spec(
+        filter_by("cell_id", world_table("cells")),
+        level="cell",
+        bare=True,
+        hidden=True,
+        shows=("worker", "household", "visit_note"),
+        policy="visits of visible cells; target, note, photo: " + NAMES,
+    ),
+    "GET /api/field/due": Spec(
+        filter_by("cell_id", world_table("cells")),
+        level="household",
+        bare=True,
+        hidden=True,
+        shows=("household",),
+        policy="the due list: " + NAMES,
+    ),
+    "GET /api/field/my-cells": Spec(
+        none,
+        shows=CELL_ROWS,
+        policy="visible cells with counts; visits due counted only where names are read",
     ),
 }
 
@@ -434,7 +472,8 @@ def test_route_keeps_to_the_scope(
         return
     outside = place_of(spec.level, role, inside=False)
     if outside is not None:
-        refused = frozenset({404} if spec.hidden else {403})
+        # ids don't leak (404), but a role that may never use the route is told so (403)
+        refused = frozenset({404} if spec.hidden and allowed else {403})
         for build_request in (spec.call, *spec.bad):
             check.call(client, build_request(grid, outside), refused, spec.writes)
     unknown = frozenset({404} if allowed else {403})

@@ -62,6 +62,11 @@ class MemberOut:
     hub_households: int = 0
     registered_cell: str = ""  # 在职党员到社区报到: the cell they registered in
     registered_team: int = -1  # index into the teams list, -1 = none
+    # For the "四访" reminders (set by ``visits.member_details``): year of birth, the day
+    # they joined the party (ISO, "" = unknown), 生活困难党员
+    born_year: int | None = None
+    joined_on: str = ""
+    in_difficulty: bool = False
 
 
 @dataclass

@@ -30,6 +30,7 @@ from gridapp.core.geodemo.grid_work import GridWork, grid_work
 from gridapp.core.geodemo.households import HouseholdOut, make_households
 from gridapp.core.geodemo.raw import RawBuilding, RawGeography
 from gridapp.core.geodemo.regions import adjacency, grow_regions
+from gridapp.core.geodemo.visits import VisitOut, member_details, visit_history
 from gridapp.core.network import Edge, build_edges
 from gridapp.core.vocab import DIFFICULTY_TAGS, MAJOR_KINDS
 
@@ -99,6 +100,7 @@ class SubdistrictResult:
     teams: list[people.TeamOut] = field(default_factory=list)
     work: GridWork = field(default_factory=GridWork)
     households: list[HouseholdOut] = field(default_factory=list)
+    visits: list[VisitOut] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -119,6 +121,7 @@ class SubdistrictResult:
             h.update(f"{o.key}|{o.parent_key}|{o.name}".encode())
         for m in self.members:
             h.update(f"{m.name}|{m.org_key}|{m.status}|{m.is_hub}|{m.registered_cell}".encode())
+            h.update(f"{m.born_year}|{m.joined_on}|{m.in_difficulty}".encode())
         for t in self.teams:
             h.update(f"{t.name}|{[p[0] for p in t.people]}".encode())
         for a in self.work.assignments:
@@ -129,6 +132,11 @@ class SubdistrictResult:
                 f"{r.building_ref}|{r.unit}|{r.room}|{r.head_name}|{r.size}|{r.phone}|".encode()
             )
             h.update(",".join(r.tags).encode())
+        for v in self.visits:
+            h.update(
+                f"{v.key}|{v.cell_code}|{v.worker}|{v.building_ref}|{v.unit}|{v.room}|"
+                f"{v.member}|{v.method}|{v.visited_at}|{v.note}".encode()
+            )
         return h.hexdigest()
 
 
@@ -253,6 +261,7 @@ def build_subdistrict(
     orgs, org_members, teams = people.organisations(
         raw, communities, cells, buildings, settings.seed
     )
+    member_details(org_members, settings.seed)
     work = grid_work(
         communities, cells, buildings, orgs, org_members, teams, sub_code, settings.seed
     )
@@ -262,8 +271,11 @@ def build_subdistrict(
         if unit.service_point >= 0:
             unit.service_point += first_shared
 
-    say("  [7/7] 生成住户")
+    say("  [7/7] 生成住户与走访记录")
     household_rows = make_households(buildings, org_members, settings.seed)
+    visits = visit_history(
+        buildings, household_rows, org_members, work.workers, sub_code, settings.seed
+    )
 
     sub_geom = _union([c.geom for c in communities])
     result = SubdistrictResult(
@@ -284,6 +296,7 @@ def build_subdistrict(
         teams=teams,
         work=work,
         households=household_rows,
+        visits=visits,
     )
     result.stats = {
         "communities": len(communities),
@@ -307,6 +320,7 @@ def build_subdistrict(
         "households_in_difficulty": sum(
             any(t in DIFFICULTY_TAGS for t in r.tags) for r in household_rows
         ),
+        "visits": len(visits),
     }
     say("  完成：" + "，".join(f"{k}={v}" for k, v in result.stats.items()))
     return result

@@ -3,8 +3,10 @@ in the reading transaction; only admins read the log."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import func, insert, select
 
 from gridapp.core.errors import Forbidden
@@ -15,7 +17,17 @@ from gridapp.services import scope
 MAX_PER_PAGE = 200
 
 
-def log_reads(user: User, reads: list[tuple[int, int | None]], route: str, purpose: str) -> None:
+def current_route(default: str) -> str:
+    """The endpoint of the current request (what the access log records as the route),
+    else ``default`` (outside a request)."""
+    if has_request_context() and request.endpoint:
+        return str(request.endpoint)
+    return default
+
+
+def log_reads(
+    user: User, reads: Sequence[tuple[int, int | None]], route: str, purpose: str
+) -> None:
     """One access row per ``(household_id, cell_id)`` read; the caller commits."""
     if not reads:
         return

@@ -50,6 +50,15 @@ def submit_once(
     return row, True
 
 
+def already_submitted(
+    model: type[T], client_key: str, owner: InstrumentedAttribute[Any], user: User
+) -> T | None:
+    """The row ``user`` stored under ``client_key`` before, or None (409 when another user
+    did): lets a use case answer a resend before it checks or stores anything else, e.g.
+    a photo."""
+    return _stored(model, client_key, owner, user)
+
+
 def _stored(
     model: type[T], client_key: str, owner: InstrumentedAttribute[Any], user: User
 ) -> T | None:

@@ -6,7 +6,9 @@ Layout of a folder::
                        streets, service_points
     organisation.json  party organisations, members, volunteer teams
     households.json    household records (户), one row each under a header of columns
-    meta.json          codes, names, source, fingerprint, counts
+    visits.json        past visits (走访), the same way (absent in older folders: none)
+    meta.json          codes, names, source, fingerprint, counts, and ``as_of``: the day
+                       the dated facts (visits, join dates) are generated as of
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,10 +26,24 @@ import pandas as pd
 import pyogrio
 
 from gridapp.core.geodemo.pipeline import SubdistrictResult
+from gridapp.core.geodemo.visits import DEMO_TODAY
 
 GPKG = "subdistrict.gpkg"
 HOUSEHOLDS = "households.json"
 HOUSEHOLD_COLUMNS = ("building_ref", "unit", "room", "head_name", "size", "phone", "tags")
+VISITS = "visits.json"
+VISIT_COLUMNS = (
+    "key",
+    "cell_code",
+    "worker",
+    "building_ref",
+    "unit",
+    "room",
+    "member",
+    "method",
+    "visited_at",
+    "note",
+)
 LAYERS = (
     "subdistrict",
     "communities",
@@ -149,7 +166,8 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
         (tmp / "organisation.json").write_text(
             json.dumps(organisation, ensure_ascii=False, indent=1), encoding="utf-8"
         )
-        _write_households(result, tmp / HOUSEHOLDS)
+        _write_rows(tmp / HOUSEHOLDS, HOUSEHOLD_COLUMNS, result.households)
+        _write_rows(tmp / VISITS, VISIT_COLUMNS, result.visits)
         meta = {
             "code": result.code,
             "name": result.name,
@@ -157,6 +175,7 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
             "source": result.source,
             "crs": result.crs,
             "fingerprint": result.fingerprint(),
+            "as_of": DEMO_TODAY.isoformat(),
             "stats": result.stats,
         }
         (tmp / "meta.json").write_text(
@@ -171,9 +190,9 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
     return folder
 
 
-def _write_households(result: SubdistrictResult, path: Path) -> None:
-    rows = [[getattr(h, c) for c in HOUSEHOLD_COLUMNS] for h in result.households]
-    body = {"columns": list(HOUSEHOLD_COLUMNS), "rows": rows}
+def _write_rows(path: Path, columns: tuple[str, ...], records: Sequence[Any]) -> None:
+    rows = [[getattr(r, c) for c in columns] for r in records]
+    body = {"columns": list(columns), "rows": rows}
     path.write_text(json.dumps(body, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
@@ -182,6 +201,17 @@ def read_households(folder: Path) -> list[dict[str, Any]]:
     path = Path(folder) / HOUSEHOLDS
     if not path.exists():
         raise FileNotFoundError(f"{folder} 不是有效的数据目录（缺少 {HOUSEHOLDS}）")
+    return _read_rows(path)
+
+
+def read_visits(folder: Path) -> list[dict[str, Any]]:
+    """The past visits of a folder, as dicts by ``VISIT_COLUMNS`` (none in a folder
+    written before visits were generated)."""
+    path = Path(folder) / VISITS
+    return _read_rows(path) if path.exists() else []
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
     body = json.loads(path.read_text(encoding="utf-8"))
     columns = body["columns"]
     return [dict(zip(columns, row, strict=True)) for row in body["rows"]]

@@ -3,12 +3,14 @@
 Loading the same folder twice changes nothing (the content fingerprint is stored on the
 subdistrict); loading a changed folder replaces that subdistrict as a whole. The steps:
 the places (``loading_places``), then the people and the grid work (``loading_people``),
-then the household records (``loading_households``).
+then the household records (``loading_households``), then the past visits
+(``loading_visits``, which also moves the folder's dated facts to the day of loading).
 A folder that breaks a rule raises :class:`gridapp.core.errors.LoadError`.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -20,13 +22,16 @@ from gridapp.services.geodata.folders import (
     read_layers,
     read_meta,
     read_organisation,
+    read_visits,
 )
 from gridapp.services.geodata.loading_households import load_households
 from gridapp.services.geodata.loading_people import Ids, load_grid_work, load_people
 from gridapp.services.geodata.loading_places import Progress, load_places
+from gridapp.services.geodata.loading_visits import clock_shift, load_visits, shift_join_dates
 
 
-def load_geodata(folder: Path, progress: Progress | None = None) -> str:
+def load_geodata(folder: Path, progress: Progress | None = None, today: date | None = None) -> str:
+    """Load ``folder``; its dated facts are moved to ``today`` (default: the local today)."""
     say = progress or (lambda _msg: None)
     folder = Path(folder)
     meta = read_meta(folder)
@@ -38,13 +43,16 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
     layers = read_layers(folder)
     organisation = read_organisation(folder)
     household_rows = read_households(folder)
+    visit_rows = read_visits(folder)
+    shift = clock_shift(meta, today)
+    shift_join_dates(organisation["members"], shift)
     try:
         if existing is not None:
             say(f"  替换已有的 {existing.name} ({existing.code})")
             session.execute(delete(Subdistrict).where(Subdistrict.id == existing.id))
         places = load_places(meta, layers, say)
         say("  导入党组织、党员与志愿服务队")
-        org_id, team_ids = load_people(
+        org_id, team_ids, member_ids = load_people(
             places.subdistrict, organisation, places.community, places.cell, places.building
         )
         load_grid_work(
@@ -65,6 +73,8 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
             str(r.source_ref): int(r.households) for r in layers["buildings"].itertuples()
         }
         load_households(household_rows, places.building, building_households)
+        say(f"  导入走访记录 ({len(visit_rows)})")
+        load_visits(visit_rows, places.cell, places.building, member_ids, shift)
         session.commit()
     except Exception:
         session.rollback()
@@ -74,5 +84,5 @@ def load_geodata(folder: Path, progress: Progress | None = None) -> str:
         f"已导入 {meta['name']} ({meta['code']})：{stats.get('communities')} 个社区，"
         f"{stats.get('cells')} 个网格，{stats.get('buildings')} 栋建筑，"
         f"{stats.get('street_edges')} 条路段，{stats.get('service_points')} 个服务阵地，"
-        f"{len(household_rows)} 条住户记录"
+        f"{len(household_rows)} 条住户记录，{len(visit_rows)} 条走访记录"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
@@ -37,9 +38,9 @@ def load_people(
     community_id: dict[str, int],
     cell_id: dict[str, int],
     building_id: dict[str, int],
-) -> tuple[dict[str, int], list[int]]:
-    """Orgs, members, teams and registrations; returns the ids of the orgs (by key) and
-    the teams (in file order)."""
+) -> tuple[dict[str, int], list[int], list[int]]:
+    """Orgs, members, teams and registrations; returns the ids of the orgs (by key), the
+    teams and the members (in file order)."""
     session = db.session
     org_id: dict[str, int] = {}
     for org in organisation["orgs"]:  # parents come before their children
@@ -73,6 +74,9 @@ def load_people(
                     "home_building_id": building_id.get(m["home_building_ref"]),
                     "is_hub": bool(m.get("is_hub", False)),
                     "hub_households": int(m.get("hub_households", 0)),
+                    "born_year": m.get("born_year"),
+                    "joined_on": date.fromisoformat(m["joined_on"]) if m.get("joined_on") else None,
+                    "in_difficulty": bool(m.get("in_difficulty", False)),
                 }
                 for m in organisation["members"]
             ],
@@ -134,7 +138,7 @@ def load_people(
         ),
         {"s": subdistrict_id},
     )
-    return org_id, team_ids
+    return org_id, team_ids, member_ids
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Request and response schemas of the household API (住户)."""
+"""Request and response schemas of the household API (住户); those of visits and the due
+list are in ``visit_schemas.py``."""
 
 from __future__ import annotations
 
