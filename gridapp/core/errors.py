@@ -82,8 +82,9 @@ class UnsupportedMedia(DomainError):
 
 
 class Unprocessable(DomainError):
-    """A well-formed request that breaks a rule of the record (e.g. a visit dated in the
-    future)."""
+    """A well-formed request that breaks a rule of the record it sends (a visit dated in
+    the future, an unknown event category, an empty description, a point outside the cell,
+    a day out of range)."""
 
     status = 422
     code = "unprocessable"

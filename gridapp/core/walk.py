@@ -190,6 +190,39 @@ class WalkGraph:
             dijkstra(m, directed=False, indices=np.asarray(sources), min_only=True, limit=limit)
         )
 
+    def walk_between(
+        self,
+        source: BaseGeometry,
+        targets: Sequence[BaseGeometry],
+        limit: float = np.inf,
+        max_snap: float = np.inf,
+    ) -> np.ndarray:
+        """Walking distance in metres from ``source`` to each of ``targets``: off the
+        street to the nearest edge, along the network, and off again to the target — one
+        Dijkstra from the source, stopped at ``limit``. ``inf`` for a target beyond
+        ``limit`` or farther than ``max_snap`` from every street (all of them when the
+        source is)."""
+        out = np.full(len(targets), np.inf)
+        if len(targets) == 0 or len(self.geoms) == 0:
+            return out
+        snaps = self.snap([source, *targets])
+        start, ends = snaps[0], snaps[1:]
+        usable = [i for i, s in enumerate(ends) if s.offset <= max_snap]
+        if start.offset > max_snap or not usable:
+            return out
+        extra = self.with_points(
+            [source, *(targets[i] for i in usable)], [start, *(ends[i] for i in usable)]
+        )
+        dist = self.distances(extra.nodes[:1], limit=limit, matrix=extra.matrix)
+        for node, i in zip(extra.nodes[1:].tolist(), usable, strict=True):
+            end = ends[i]
+            d = float(dist[node])
+            if end.edge == start.edge:  # along the one street, not out to a junction and back
+                along = abs(end.fraction - start.fraction) * self.cost[end.edge]
+                d = min(d, start.offset + along + end.offset)
+            out[i] = d if d <= limit else np.inf
+        return out
+
     def reached_lines(self, dist: np.ndarray, limit: float) -> list[LineString]:
         """The parts of street edges within ``limit`` of the sources, as line pieces."""
         e, f0, f1, n0, n1 = self._segments

@@ -62,6 +62,39 @@ def test_an_extra_source_on_a_split_edge_is_exact() -> None:
     assert d[g.point_node[1]] == pytest.approx(20 + 5)
 
 
+def test_walk_between_follows_the_streets_not_the_straight_line() -> None:
+    # a comb: streets x=0 and x=100 joined only at y=400; the source on x=0 at y=100
+    lines = [
+        LineString([(0, 0), (0, 400)]),
+        LineString([(100, 0), (100, 400)]),
+        LineString([(0, 400), (100, 400)]),
+    ]
+    g = WalkGraph(np.array([0, 2, 1]), np.array([1, 3, 3]), np.array([400.0, 400.0, 100.0]),
+                  lines, [Point(50, 50)])  # fmt: skip
+    near_across, up_the_street = Point(90, 100), Point(5, 300)
+    d = g.walk_between(Point(0, 100), [near_across, up_the_street])
+    assert d[0] == pytest.approx(300 + 100 + 300 + 10)  # 90 m away as the crow flies
+    assert d[1] == pytest.approx(200 + 5)
+
+
+def test_walk_between_on_one_edge_walks_along_it_and_stops_at_the_limit() -> None:
+    u, v, cost, geoms = grid()
+    # buildings split the edge y=0 at x=40 and x=50; both points lie between 0 and 40
+    g = WalkGraph(u, v, cost, geoms, [Point(40, 3), Point(50, 3)])
+    d = g.walk_between(Point(10, 4), [Point(30, 6), Point(60, 6), Point(400, 400)], limit=250)
+    assert d[0] == pytest.approx(4 + 20 + 6)  # not out to a junction and back
+    assert d[1] == pytest.approx(4 + 50 + 6)
+    assert np.isinf(d[2])  # 800 m away: beyond the limit
+
+
+def test_walk_between_leaves_out_points_too_far_from_every_street() -> None:
+    u, v, cost, geoms = grid(3)
+    g = WalkGraph(u, v, cost, geoms, [])
+    d = g.walk_between(Point(0, 0), [Point(100, 900), Point(200, 0)], max_snap=500)
+    assert np.isinf(d[0]) and d[1] == pytest.approx(200)
+    assert np.isinf(g.walk_between(Point(900, 900), [Point(200, 0)], max_snap=500)).all()
+
+
 def test_a_building_on_an_island_is_unreached_not_zero() -> None:
     u, v, cost, geoms = grid(3)
     island = LineString([(1000, 1000), (1100, 1000)])

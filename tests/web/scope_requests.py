@@ -58,7 +58,7 @@ class Req:
     query: dict[str, Any] = field(default_factory=dict)
     json: Any = None
     file: bytes | None = None  # a CSV upload (multipart "file")
-    form: dict[str, Any] | None = None  # multipart form fields (a visit)
+    form: dict[str, Any] | None = None  # a multipart form (a visit, an event report)
 
 
 Build = Callable[[GridWork, str], Req]
@@ -196,6 +196,31 @@ def visit_form(g: GridWork, k: str, **form: Any) -> Req:
     return Req(form={"client_key": f"scope-matrix-{k}", **household, **form})
 
 
+def report_event(g: GridWork, k: str, **extra: str) -> Req:
+    """A multipart event report in cell ``k`` (at a point inside it), no photo."""
+    x0, y0, x1, y1 = g.bounds.get(k, (116.40, 39.90, 116.41, 39.91))
+    form = {
+        "client_key": f"matrix-report-{k}",
+        "cell_id": str(row_id(g, g.world.cells, k)),
+        "category": "other",
+        "description": "路面破损",
+        "lat": str((y0 + y1) / 2),
+        "lon": str(x0 + (x1 - x0) / 4),
+    }
+    return Req(form={**form, **extra})
+
+
+def write_field_log(g: GridWork, k: str, **extra: Any) -> Req:
+    return Req(
+        json={
+            "client_key": "matrix-log-new",
+            "cell_id": row_id(g, g.world.cells, k),
+            "seen": "巡查",
+            **extra,
+        }
+    )
+
+
 def subdistrict_body(g: GridWork, s: str, **body: Any) -> Req:
     return Req(json={"subdistrict_id": row_id(g, g.world.subdistricts, s), **body})
 
@@ -257,7 +282,7 @@ class Checker:
         elif req.json is not None:
             kwargs["json"] = req.json
         response = client.open(url_of(rule, req.path), method=method, **kwargs)
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode(errors="replace")  # a photo is bytes
         what = f"{self.role} {method} {response.request.url}"
         assert response.status_code in expect, f"{what}: {response.status_code} {body[:500]}"
         leaked = [m.text for m in self.marks if self.role not in m.seen_by and m.text in body]

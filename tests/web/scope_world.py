@@ -9,7 +9,9 @@ answer can be searched for rows outside a user's scope:
   building and registered in K; zone 片区〔K〕 holding K; unit 单位〔K〕 in K's building;
   household 户主〔K〕 (phone 住户电话〔K〕) in K's building, read by name only by
   ``READS_HOUSEHOLDS[K]``, visited 40 days ago by 网格员〔K〕 (note 走访记录〔K〕, read
-  only by the household's readers; the household is due again);
+  only by the household's readers; the household is due again); an open event 事件〔K〕
+  with a photo, a field-log entry 日志〔K〕, and a visit's (private) photo, by 网格员〔K〕
+  (photo files under PHOTO_DIR);
 - per community C (A1, A2, B1): committee 党委〔C〕 (书记〔C〕); a team 队〔C〕 of the whole
   community, assigned to no cell; zone 片区〔C〕 holding C; the service point's contact 联系〔C〕;
   one saved change (a rename) of its first cell, to revert;
@@ -21,9 +23,13 @@ Who may see each marker (the policy in docs/SCOPE.md) is in ``markers()``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+from flask import Flask
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import Point
 from sqlalchemy import delete, update
@@ -33,13 +39,16 @@ from gridapp.models import (
     Building,
     CellAssignment,
     CellChange,
+    CellEvent,
     CellHistory,
     Community,
+    FieldLog,
     GridCell,
     Household,
     Member,
     MemberRegistration,
     PartyOrg,
+    Photo,
     ServicePoint,
     TeamMember,
     Unit,
@@ -50,6 +59,8 @@ from gridapp.models import (
     Zone,
     ZonePart,
 )
+from gridapp.services.field import photos
+from tests.field_photos import image_bytes
 from tests.world import World
 
 ROLES = ("t_admin", "t_coordinator", "t_manager", "t_field")
@@ -110,6 +121,10 @@ class GridWork:
     unit: dict[str, int] = field(default_factory=dict)
     household: dict[str, int] = field(default_factory=dict)  # per cell
     visit: dict[str, int] = field(default_factory=dict)  # per cell
+    event: dict[str, int] = field(default_factory=dict)  # per cell
+    field_log: dict[str, int] = field(default_factory=dict)  # per cell
+    private_photo: dict[str, int] = field(default_factory=dict)  # per cell: a visit's photo
+    event_photo: dict[str, int] = field(default_factory=dict)  # per cell
     branch_assignment: dict[str, int] = field(default_factory=dict)
     change: dict[str, int] = field(default_factory=dict)  # per community
     version: dict[str, int] = field(default_factory=dict)  # per cell, after the changes
@@ -118,6 +133,24 @@ class GridWork:
     buildings: dict[str, str] = field(default_factory=dict)  # building names per cell
     codes: dict[str, str] = field(default_factory=dict)  # per cell and community
     contacts: dict[str, str] = field(default_factory=dict)  # service points' contacts before
+
+
+@contextmanager
+def committed(app: Flask, world: World, photo_dir: Path) -> Iterator[GridWork]:
+    """The grid work committed (its photo files under ``photo_dir``, which stays PHOTO_DIR
+    meanwhile, so the photos can be read), and removed again afterwards."""
+    saved = app.config["PHOTO_DIR"]
+    app.config["PHOTO_DIR"] = str(photo_dir)
+    try:
+        with app.app_context():
+            work = build(world)
+        try:
+            yield work
+        finally:
+            with app.app_context():
+                remove(work)
+    finally:
+        app.config["PHOTO_DIR"] = saved
 
 
 def build(world: World) -> GridWork:
@@ -199,6 +232,10 @@ def remove(g: GridWork) -> None:
     orgs = [*g.group.values(), *g.branch.values(), *g.committee.values(), *g.root.values()]
     s.execute(delete(Unit).where(Unit.id.in_(g.unit.values())))
     s.execute(delete(Household).where(Household.id.in_(g.household.values())))
+    s.execute(delete(CellEvent).where(CellEvent.id.in_(g.event.values())))
+    s.execute(delete(FieldLog).where(FieldLog.id.in_(g.field_log.values())))
+    photo_ids = [*g.private_photo.values(), *g.event_photo.values()]
+    s.execute(delete(Photo).where(Photo.id.in_(photo_ids)))
     s.execute(delete(Zone).where(Zone.id.in_(g.zone.values())))
     s.execute(delete(Member).where(Member.id.in_(g.member.values())))
     s.execute(delete(VolunteerTeam).where(VolunteerTeam.id.in_(g.team.values())))
@@ -277,6 +314,31 @@ def _cell_work(g: GridWork, k: str, n: int) -> None:
     g.member[k], g.zone[k], g.unit[k] = member.id, zone.id, unit.id
     g.branch_assignment[k] = assignment.id
     g.household[k] = household.id
+    _field_records(g, k, worker)
+
+
+def _field_records(g: GridWork, k: str, worker: User) -> None:
+    """An open event with a photo, a field-log entry and a visit's photo, by the cell's
+    worker (the photo files go to PHOTO_DIR, which the caller points at a temporary folder)."""
+    s, cell_id = db.session, g.world.cells[k]
+    x0, y0, x1, y1 = to_shape(s.get_one(GridCell, cell_id).geom).bounds
+    with photos.stored(image_bytes(), cell_id, worker, private=False) as shown:
+        assert shown is not None
+        event = CellEvent(
+            client_key=f"matrix-event-{k}", cell_id=cell_id, category="safety",
+            description=f"事件〔{k}〕", geom=from_shape(Point((x0 + x1) / 2, (y0 + y1) / 2), 4326),
+            photo_id=shown.id, reported_by=worker.id, reporter_name=worker.display_name,
+        )  # fmt: skip
+        log = FieldLog(
+            client_key=f"matrix-log-{k}", cell_id=cell_id, user_id=worker.id,
+            user_name=worker.display_name, day=date.today(), seen=f"日志〔{k}〕",
+        )  # fmt: skip
+        s.add_all([event, log])
+        s.flush()
+    with photos.stored(image_bytes("PNG"), cell_id, worker, private=True) as private:
+        assert private is not None
+    g.event[k], g.field_log[k], g.event_photo[k] = event.id, log.id, shown.id
+    g.private_photo[k] = private.id
 
 
 def markers(g: GridWork) -> list[Marker]:
@@ -290,6 +352,7 @@ def markers(g: GridWork) -> list[Marker]:
             ("team", f"队〔{k}〕"), ("team_member", f"队员〔{k}〕"),
             ("worker", f"网格员〔{k}〕"), ("member", f"党员〔{k}〕"),
             ("zone", f"片区〔{k}〕"), ("unit", f"单位〔{k}〕"),
+            ("event", f"事件〔{k}〕"), ("field_log", f"日志〔{k}〕"),
         ):  # fmt: skip
             out.append(Marker(kind, k, text, seen))
         for kind, text in (

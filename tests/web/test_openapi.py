@@ -142,6 +142,8 @@ def _known_ids(world: World) -> dict[str, list[int] | list[str]]:
         "kind": ["members", "teams", "assignments"],
         "member_id": [1, 2],
         "household_id": [1, 2],
+        "event_id": [1, 2],
+        "photo_id": [1, 2],
     }
 
 

@@ -46,13 +46,15 @@ from tests.web.scope_requests import (
     path_to,
     place_of,
     poly,
+    report_event,
     row_id,
     split,
     subdistrict_body,
     visit_form,
     world_table,
+    write_field_log,
 )
-from tests.web.scope_world import ROLES, GridWork, build, remove
+from tests.web.scope_world import ROLES, GridWork, committed
 from tests.world import World
 
 ORG_ROWS = (
@@ -68,6 +70,11 @@ CELL_ROWS = ("cell", "cell_code")
 COVERAGE = "service coverage: stations public in the subdistrict, figures of visible cells only"
 RECORDERS = frozenset({ADMIN, MANAGER, FIELD})
 NAMES = "names only in the reader's cells (worker, the community's manager, admin)"
+REPORTERS = frozenset({ADMIN, MANAGER, FIELD})  # field records: not coordinators
+SHEET_ROWS = (
+    *CELL_ROWS, "building", "branch", "secretary", "team", "team_member", "member", "event",
+    "household", "household_phone", "visit_note",
+)  # fmt: skip
 
 # method + rule → spec. A new /api/ route fails test_every_api_route_has_a_scope_spec until
 # it is described here (and its scope decided in docs/SCOPE.md).
@@ -406,6 +413,60 @@ ROUTES: dict[str, Spec] = {
         shows=CELL_ROWS,
         policy="visible cells with counts; visits due counted only where names are read",
     ),
+    # field records: events, the field log, photos, the cell sheet
+    "POST /api/events": Spec(
+        report_event,
+        level="cell",
+        writes=True,
+        allowed=REPORTERS,
+        ok=frozenset({201}),
+        bad=(lambda g, k: report_event(g, k, lat="北", category="?"),),
+        policy="field staff, grid managers, admins, in a visible cell",
+    ),
+    "GET /api/events": Spec(
+        filter_by("cell_id", world_table("cells")),
+        level="cell",
+        bare=True,
+        shows=("event",),
+        policy="events of visible cells",
+    ),
+    "POST /api/events/<id:event_id>/close": Spec(
+        path_to("event_id", lambda g: g.event, note="已办结"),
+        level="cell",
+        writes=True,
+        hidden=True,
+        bad=(path_to("event_id", lambda g: g.event, note=5),),
+        policy="every role (coordinators too) for an event of a visible cell, else 404",
+    ),
+    "POST /api/field-logs": Spec(
+        write_field_log,
+        level="cell",
+        writes=True,
+        allowed=REPORTERS,
+        ok=frozenset({201}),
+        bad=(lambda g, k: write_field_log(g, k, day="明天"),),
+        policy="field staff, grid managers, admins, for a visible cell",
+    ),
+    "GET /api/field-logs": Spec(
+        filter_by("cell_id", world_table("cells")),
+        level="cell",
+        bare=True,
+        shows=("field_log",),
+        policy="entries of visible cells (coordinators search them)",
+    ),
+    "GET /api/photos/<id:photo_id>": Spec(
+        path_to("photo_id", lambda g: g.private_photo),
+        level="household",
+        hidden=True,
+        policy="a visit's photo: household readers of its cell; an event's: who sees the cell",
+    ),
+    "GET /api/cells/<id:cell_id>/sheet": Spec(
+        path_to("cell_id", world_table("cells")),
+        level="cell",
+        hidden=True,
+        shows=SHEET_ROWS,
+        policy="who sees the cell; household names (logged) only for its household readers",
+    ),
 }
 
 
@@ -433,15 +494,12 @@ def clients(app: Flask, world: World) -> dict[str, FlaskClient]:
 
 
 @pytest.fixture(scope="module")
-def grid_work(app: Flask, world: World) -> Iterator[GridWork]:
+def grid_work(
+    app: Flask, world: World, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GridWork]:
     """The grid work, committed once for the module and deleted after it."""
-    with app.app_context():
-        work = build(world)
-    try:
+    with committed(app, world, tmp_path_factory.mktemp("photos")) as work:
         yield work
-    finally:
-        with app.app_context():
-            remove(work)
 
 
 @pytest.fixture

@@ -16,19 +16,16 @@ from flask.testing import FlaskClient
 
 from tests.conftest import login
 from tests.web.scope_requests import Checker, Req
-from tests.web.scope_world import GridWork, build, remove
+from tests.web.scope_world import GridWork, committed
 from tests.world import World
 
 
 @pytest.fixture(scope="module")
-def grid_work(app: Flask, world: World) -> Iterator[GridWork]:
-    with app.app_context():
-        work = build(world)
-    try:
+def grid_work(
+    app: Flask, world: World, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GridWork]:
+    with committed(app, world, tmp_path_factory.mktemp("photos")) as work:
         yield work
-    finally:
-        with app.app_context():
-            remove(work)
 
 
 @pytest.fixture

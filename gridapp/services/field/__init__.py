@@ -1,6 +1,7 @@
-"""The ``field`` journey (网格员 on a phone): the household records of a cell, read by
-name only inside the reader's cells and logged on every read, household counts for
-everyone in scope, visits (走访) and the "四访" due list, and the user's cells."""
+"""The ``field`` journey (网格员 on a phone): the household records of a cell, read by name
+only inside the reader's cells and logged on every read, household counts for everyone in
+scope, visits (走访) and the "四访" due list, the user's cells, events (事件上报), the field
+log (民情日志), their photos, and the cell sheet (网格档案)."""
 
 from gridapp.services.field.access import access_log
 from gridapp.services.field.counts import household_counts

@@ -35,7 +35,7 @@ def cell_households(user: User, cell_id: int, route: str, tag: str | None = None
     ).one_or_none()
     if cell is None:
         raise NotFound(f"未找到编号为 {cell_id} 的网格住户")
-    query = _records().where(Building.cell_id == cell_id)
+    query = record_query().where(Building.cell_id == cell_id)
     if tag is not None:
         query = query.where(Household.tags.contains([tag]))
     rows = db.session.execute(
@@ -43,7 +43,7 @@ def cell_households(user: User, cell_id: int, route: str, tag: str | None = None
             Building.name, Building.id, Household.unit, func.length(Household.room), Household.room
         )
     ).all()
-    households = [_record(row) for row in rows]
+    households = [record_json(row) for row in rows]
     log_reads(user, [(h["id"], cell.id) for h in households], route, LIST_PURPOSE)
     db.session.commit()
     return {
@@ -61,20 +61,21 @@ def cell_households(user: User, cell_id: int, route: str, tag: str | None = None
 def household(user: User, household_id: int, route: str) -> dict[str, Any]:
     """One household in one of the reader's cells."""
     row = db.session.execute(
-        _records().where(
+        record_query().where(
             Household.id == household_id,
             Building.cell_id.in_(scope.household_reader_cell_ids(user)),
         )
     ).one_or_none()
     if row is None:
         raise NotFound(f"未找到编号为 {household_id} 的住户")
-    record = _record(row)
+    record = record_json(row)
     log_reads(user, [(record["id"], record["cell_id"])], route, ONE_PURPOSE)
     db.session.commit()
     return record
 
 
-def _records() -> AnySelect:
+def record_query() -> AnySelect:
+    """Household records with their building and cell (for ``record_json``)."""
     return (
         select(
             Household,
@@ -95,7 +96,8 @@ def address(building_id: int, building_name: str, unit: str, room: str) -> str:
     return f"{building_name or f'楼栋（编号{building_id}）'}{unit}{room}"
 
 
-def _record(row: Any) -> dict[str, Any]:
+def record_json(row: Any) -> dict[str, Any]:
+    """One household record of ``record_query`` as JSON; the caller logs the read."""
     h: Household = row.Household
     return {
         "id": h.id,

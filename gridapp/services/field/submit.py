@@ -50,12 +50,12 @@ def submit_once(
     return row, True
 
 
-def already_submitted(
+def previous(
     model: type[T], client_key: str, owner: InstrumentedAttribute[Any], user: User
 ) -> T | None:
-    """The row ``user`` stored under ``client_key`` before, or None (409 when another user
-    did): lets a use case answer a resend before it checks or stores anything else, e.g.
-    a photo."""
+    """The record ``user`` already sent with ``client_key`` (None: none yet); 409 when the
+    key is another user's. Lets a use case answer a retry before doing costly work (a photo
+    is not decoded and stored again)."""
     return _stored(model, client_key, owner, user)
 
 

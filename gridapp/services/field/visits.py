@@ -85,7 +85,7 @@ def record_visit(
     before under this key, False)``."""
     _require_recorder(user)
     target = _target(user, data)
-    found = submit.already_submitted(Visit, data.client_key, Visit.user_id, user)
+    found = submit.previous(Visit, data.client_key, Visit.user_id, user)
     if found is not None:
         return _answer(user, found.id, route), False
     visited_at = _visited_at(data.visited_at, now or datetime.now(UTC))
@@ -104,7 +104,7 @@ def record_visit(
             db.session.commit()
     except _LostRace:
         db.session.rollback()  # our photo row goes; photos.stored removed the file
-        found = submit.already_submitted(Visit, data.client_key, Visit.user_id, user)
+        found = submit.previous(Visit, data.client_key, Visit.user_id, user)
         assert found is not None
         return _answer(user, found.id, route), False
     return answer, True
