@@ -142,6 +142,24 @@ def test_a_cell_page_outside_the_scope_is_a_chinese_404(
         assert "甲二社区" not in text and "乙一社区" not in text  # nothing of the cell shows
 
 
+def test_field_pages_name_the_api_routes_their_scripts_read_and_write(
+    as_field: FlaskClient, world: World
+) -> None:
+    urls: dict[str, str] = {}
+    for url in [*PAGES, cell_url(world, "A1N")]:
+        _, parsed = page(as_field, url)
+        urls |= json.loads(parsed.ids["field"]["data-api-urls"] or "")
+    cell = world.cells["A1N"]
+    for key in ("my_cells", "due", "visits", "events", "field_logs", "sheet", "me", "cells",
+                "communities", "buildings", "streets", "service_points"):  # fmt: skip
+        response = as_field.get(urls[key].replace("{id}", str(cell)))
+        assert response.status_code == 200 and response.is_json, key
+    assert urls["record_visit"] == "/api/visits" and urls["report_event"] == "/api/events"
+    assert urls["write_field_log"] == "/api/field-logs"
+    assert urls["close_event"] == "/api/events/{id}/close"
+    assert urls["cell_page"] == "/field/cells/{id}"
+
+
 def test_field_pages_load_scripts_and_styles_only_from_static(
     as_field: FlaskClient, world: World
 ) -> None:

@@ -24,7 +24,7 @@ from gridapp.core.vocab import (
     service_kind_legend,
 )
 from gridapp.services.field.pages import may_record, page_cell
-from gridapp.web.common import ID, base_data_urls
+from gridapp.web.common import ID, base_data_urls, url_template
 from gridapp.web.field import offline
 from gridapp.web.mapframe import page_map
 
@@ -53,21 +53,28 @@ EVENT_OVERLAYS = (
     ("events", "事件"),
     ("me", "我的位置"),
 )
-# The API routes the pages' scripts read and write (key -> path of docs/FIELD.md).
-# TEMPORARY: literal paths until the field API branches land; then url_for by endpoint.
+# The API routes the pages' scripts read and write (key -> endpoint); those with an id
+# are handed to the scripts as templates ("/api/cells/{id}/sheet").
 FIELD_API = {
-    "my_cells": "/api/field/my-cells",
-    "due": "/api/field/due",
-    "visits": "/api/visits",
-    "events": "/api/events",
-    "field_logs": "/api/field-logs",
-    "sheet": "/api/cells/{id}/sheet",
-    "close_event": "/api/events/{id}/close",
+    "my_cells": "field_api.my_cells",
+    "due": "field_api.due",
+    "visits": "field_api.visits",
+    "record_visit": "field_api.record_visit",
+    "events": "field_api.list_events",
+    "report_event": "field_api.report_event",
+    "field_logs": "field_api.field_logs",
+    "write_field_log": "field_api.write_field_log",
+}
+FIELD_API_TEMPLATES = {
+    "sheet": ("field_api.cell_sheet", "cell_id"),
+    "close_event": ("field_api.close_event", "event_id"),
 }
 
 
 def _api_urls(*base: str) -> dict[str, str]:
-    urls = dict(FIELD_API)
+    urls = {key: url_for(endpoint) for key, endpoint in FIELD_API.items()}
+    for key, (endpoint, arg) in FIELD_API_TEMPLATES.items():
+        urls[key] = url_template(endpoint, **{arg: 1})
     # the cell sheet page, "/field/cells/{id}"
     urls["cell_page"] = url_for("field.cell", cell_id=1).rsplit("/", 1)[0] + "/{id}"
     return {**base_data_urls(*base), **urls}

@@ -114,7 +114,7 @@ export class EventForm {
       const outcome = await this.ctx.outbox.submit({
         kind: 'event',
         label: `上报事件：${this.ctx.vocab.categories[category]}`,
-        url: this.ctx.urls.events,
+        url: this.ctx.urls.report_event,
         fields: {
           cell_id: this.cell.id,
           category,

@@ -97,7 +97,7 @@ async function write(event) {
     const outcome = await ctx.outbox.submit({
       kind: 'log',
       label: `民情日志 ${formatDay(f.day.value)}`,
-      url: ctx.urls.field_logs,
+      url: ctx.urls.write_field_log,
       json: { cell_id: Number(f.cell_id.value), day: f.day.value || today(), seen, problems },
     });
     if (outcome.status === 'refused') {

@@ -7,6 +7,7 @@ import { button, el } from '../common/dom.js';
 import { chips, count, dotted, dueText, formatTime, phoneLink } from './format.js';
 
 const NAMES_HIDDEN = '姓名仅对本网格的网格员、社区网格管理员显示';
+const DUE_HIDDEN = '待走访名单仅对本网格的网格员、社区网格管理员显示';
 
 function section(root, key) {
   return root.querySelector(`[data-section="${key}"]`);
@@ -65,7 +66,7 @@ function dueItem(opts, due) {
 function renderDue(root, sheet, opts) {
   const n = sheet.visits_due_count || 0;
   if (!sheet.visits_due) {
-    const text = n ? `共 ${n} 户（人）待走访；${NAMES_HIDDEN}` : '暂无待走访';
+    const text = n ? `共 ${n} 户（人）待走访；${NAMES_HIDDEN}` : DUE_HIDDEN;
     fill(root, 'due', [el('p', 'empty', text)], n ? `${n}` : '');
     return;
   }

@@ -87,7 +87,7 @@ export class VisitForm {
       const outcome = await this.ctx.outbox.submit({
         kind: 'visit',
         label: `走访 ${target.name}`,
-        url: this.ctx.urls.visits,
+        url: this.ctx.urls.record_visit,
         fields,
         photo,
       });

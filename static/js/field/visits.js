@@ -41,6 +41,10 @@ function dueCard(due) {
 
 async function loadDue() {
   const status = dueSection.querySelector('.list-status');
+  if (!ctx.canRecord) {
+    status.textContent = '待走访名单仅对网格员和社区网格管理员显示';
+    return;
+  }
   try {
     const { data } = await getData(ctx.urls.due);
     const items = data.items || [];
@@ -48,7 +52,7 @@ async function loadDue() {
     dueSection.querySelector('.due-cards').replaceChildren(...items.map(dueCard));
     status.textContent = items.length ? '' : '今天没有到期的走访';
   } catch (err) {
-    status.textContent = err.status === 403 ? '待走访名单仅对网格员和社区网格管理员显示' : err.message;
+    status.textContent = err.message;
   }
 }
 
