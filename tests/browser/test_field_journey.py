@@ -1,7 +1,8 @@
 """The field journey in a real headless Chromium as a 375 × 812 phone: a grid worker logs in
 and lands on 我的网格, opens her cell's sheet, records a visit in two taps and sees it listed,
 reports an event at her position; then the phone goes offline (DevTools network emulation),
-she records a visit with a photo, sees "待上传 1", the phone comes back online and the visit is
+she records a visit with a photo, sees "待上传 1", reloads the sheet (it opens from the service
+worker's copy, the record still waiting), the phone comes back online and the visit is
 stored exactly once. A refusal the server gives later (a 4xx) leaves the queue and is shown.
 The service worker keeps the cell sheet she saw, and logging out deletes it.
 
@@ -11,6 +12,7 @@ a category (2), typing the description, and 上报 (3) — the point is her posi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,43 @@ import('/static/js/field/outbox.js').then(async ({Outbox}) => {
 """
 
 
+class Network:
+    """The phone's network off and on. DevTools emulates it per target, and the service
+    worker fetches for the page on its own: both are switched (the worker's target through
+    Target.sendMessageToTarget, as Selenium speaks only to the page's)."""
+
+    def __init__(self, driver: Chrome) -> None:
+        self.driver = driver
+        self.sessions: list[str] = []
+
+    def _send(self, session: str, method: str, params: dict[str, Any]) -> None:
+        message = json.dumps({"id": len(self.sessions) + 1, "method": method, "params": params})
+        self.driver.execute_cdp_cmd(
+            "Target.sendMessageToTarget", {"sessionId": session, "message": message}
+        )
+
+    def off(self) -> None:
+        d = self.driver
+        d.execute_cdp_cmd("Network.enable", {})
+        d.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
+        for target in d.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]:
+            if target["type"] == "service_worker":
+                session = d.execute_cdp_cmd(
+                    "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
+                )["sessionId"]
+                self.sessions.append(session)
+                self._send(session, "Network.enable", {})
+                self._send(session, "Network.emulateNetworkConditions", OFFLINE)
+        wait(d, lambda _: d.execute_script("return navigator.onLine") is False, "still online")
+
+    def on(self) -> None:
+        for session in self.sessions:
+            self._send(session, "Network.emulateNetworkConditions", ONLINE)
+            self.driver.execute_cdp_cmd("Target.detachFromTarget", {"sessionId": session})
+        self.sessions = []
+        self.driver.execute_cdp_cmd("Network.emulateNetworkConditions", ONLINE)
+
+
 @pytest.fixture
 def field_phone(browser: Chrome, live_server: str) -> Iterator[Chrome]:
     """The shared browser as a touch phone that may use its position (in cell A1N)."""
@@ -92,6 +131,16 @@ def field_phone(browser: Chrome, live_server: str) -> Iterator[Chrome]:
         browser.execute_cdp_cmd("Browser.resetPermissions", {})
         browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture
+def network(field_phone: Chrome) -> Iterator[Network]:
+    """The phone's network switch; back on after the test, whatever happened."""
+    switch = Network(field_phone)
+    try:
+        yield switch
+    finally:
+        switch.on()
 
 
 def wait(driver: Chrome, condition: Callable[[Chrome], Any], message: str) -> Any:
@@ -136,7 +185,7 @@ def visits_of(app: Flask, household_id: int) -> list[Visit]:
 
 
 def test_grid_worker_records_visits_and_an_event_online_and_offline(
-    field_phone: Chrome,
+    network: Network,
     login_as: LoginAs,
     live_server: str,
     app: Flask,
@@ -208,9 +257,8 @@ def test_grid_worker_records_visits_and_an_event_online_and_offline(
         )
 
     # offline: a visit with a photo waits in the outbox, "待上传 1"
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
-    wait(driver, lambda d: d.execute_script("return navigator.onLine") is False, "still online")
+    wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "SW")
+    network.off()
     visit_button(driver, zhao).click()
     dialog = driver.find_element(By.ID, "visit-dialog")
     dialog.find_element(By.CSS_SELECTOR, "textarea[name=note]").send_keys("低保复核材料已收")
@@ -225,9 +273,18 @@ def test_grid_worker_records_visits_and_an_event_online_and_offline(
     [(key, state, photo_bytes, client_key)] = driver.execute_async_script(OUTBOX_KEYS_JS)
     assert state == "pending" and photo_bytes > 0 and client_key == key
     assert visits_of(app, zhao) == []
+    # still offline, the sheet opens again from the service worker's copy, the record waits
+    driver.refresh()
+    wait_ready(driver)
+    saved = driver.find_element(By.CSS_SELECTOR, ".data-saved")
+    assert saved.is_displayed() and saved.text.startswith("离线：显示的是")
+    assert "赵甲" in due_names(driver)
+    badge = driver.find_element(By.CSS_SELECTOR, ".outbox-badge")
+    wait(driver, lambda _: badge.is_displayed() and badge.text == "待上传 1", "lost offline")
+    save_screenshot(driver, "field-offline-reload-phone.png")
 
     # back online: sent once, the badge goes, the sheet shows it
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", ONLINE)
+    network.on()
     wait(driver, lambda _: not badge.is_displayed(), "the outbox was not sent")
     wait(driver, lambda d: "赵甲" in recent_titles(d), "the sent visit is not listed")
     assert driver.execute_async_script(OUTBOX_KEYS_JS) == []
@@ -246,7 +303,7 @@ def test_grid_worker_records_visits_and_an_event_online_and_offline(
 
 
 def test_a_refusal_after_the_fact_leaves_the_queue_and_is_shown(
-    field_phone: Chrome,
+    network: Network,
     login_as: LoginAs,
     live_server: str,
     world: World,
@@ -254,12 +311,10 @@ def test_a_refusal_after_the_fact_leaves_the_queue_and_is_shown(
 ) -> None:
     driver = login_as("t_field")
     wait_ready(driver)
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
+    network.off()
     outcome = driver.execute_async_script(QUEUE_REFUSED_JS, world.users["t_field"], "/api/visits")
     assert outcome == "queued"
-    badge = driver.find_element(By.CSS_SELECTOR, ".outbox-badge")
-    driver.execute_cdp_cmd("Network.emulateNetworkConditions", ONLINE)
+    network.on()
     driver.refresh()  # the page load sends what waits
     wait_ready(driver)
     refused = driver.find_element(By.CSS_SELECTOR, ".outbox-refused")

@@ -1,8 +1,9 @@
 // The one way the field pages write (docs/FIELD.md, "Writes from a phone"). A record is
 // given its client_key when the form is first submitted, stored in IndexedDB (photo Blob
 // included: ../common/offline-store.js) and sent. When the network fails it stays and is
-// sent again — at the next page load, when the phone comes back online, and every 30
-// seconds — and the server stores it once whatever the number of tries (client_key).
+// sent again — at the next page load, when the phone comes back online (and soon after,
+// with a growing wait, while it still fails), and every 30 seconds — and the server stores
+// it once whatever the number of tries (client_key).
 //
 // Answers: 201 (new) and 200 (duplicate: sent before) both mean done. 401 waits for the
 // next login; 408, 429 and 5xx wait for a retry; any other 4xx is a real refusal: the
@@ -18,6 +19,7 @@ import {
 } from '../common/offline-store.js';
 
 const RETRY_MS = 30000;
+const FIRST_RETRY_MS = 2000;
 const LOCK = 'gridapp-outbox';
 const OFFLINE_MESSAGE = '网络不可用，记录已保存在本机，联网后自动上传';
 const LOGIN_MESSAGE = '登录已过期：请重新登录，记录会在登录后上传';
@@ -66,6 +68,8 @@ export class Outbox extends EventTarget {
     this.userId = userId;
     this.flushing = null;
     this.timer = null;
+    this.soon = null;
+    this.backoff = 0;
   }
 
   /**
@@ -112,16 +116,36 @@ export class Outbox extends EventTarget {
       this.flushing = exclusively(async () => {
         for (const item of await this.pending()) {
           const outcome = await this.sendOne(item, true, false);
-          if (outcome.status === 'queued') break; // still offline (or logged out): try later
+          if (outcome.status === 'queued') return false; // still offline (or logged out)
         }
+        return true;
       })
-        .catch((err) => console.error(err))
+        .catch((err) => {
+          console.error(err);
+          return false;
+        })
+        .then((done) => this.again(done))
         .finally(() => {
           this.flushing = null;
           this.changed();
         });
     }
     return this.flushing;
+  }
+
+  /**
+   * After a flush that left records waiting while the phone says it is online (the network
+   * often comes back a moment after the "online" event): try again soon, waiting twice as
+   * long each time (2 s, 4 s, … up to the 30 s of the regular retry).
+   */
+  again(done) {
+    window.clearTimeout(this.soon);
+    if (done || !navigator.onLine) {
+      this.backoff = 0;
+      return;
+    }
+    this.backoff = Math.min(this.backoff ? this.backoff * 2 : FIRST_RETRY_MS, RETRY_MS);
+    this.soon = window.setTimeout(() => this.flush(), this.backoff);
   }
 
   /** The user's records waiting to be sent. */
