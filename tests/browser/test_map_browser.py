@@ -156,11 +156,14 @@ def test_map_requests_nothing_outside_the_local_server(login_as: LoginAs, live_s
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
 
 
-def test_field_worker_on_a_phone_sees_exactly_one_cell(browser: Chrome, login_as: LoginAs) -> None:
+def test_field_worker_on_a_phone_sees_exactly_one_cell(
+    browser: Chrome, login_as: LoginAs, live_server: str
+) -> None:
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
     browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
     try:
-        driver = login_as("t_field")
+        driver = login_as("t_field")  # lands on 我的网格 (/field/); the map page is /
+        driver.get(f"{live_server}/")
         wait_for_layers(driver)
         save_screenshot(driver, "map-field-phone.png")
         assert driver.execute_script("return window.innerWidth") == PHONE["width"]

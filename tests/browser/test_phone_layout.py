@@ -34,6 +34,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from gridapp.extensions import db
 from gridapp.models import GridCell, Subdistrict
+from tests.browser.field_live import field_households  # noqa: F401 (fixture)
 from tests.browser.test_map_browser import save_screenshot
 from tests.world import World
 
@@ -295,3 +296,60 @@ def test_desktop_legend_is_open_but_stays_in_a_corner(login_as: LoginAs, live_se
         assert share <= 0.12, f"{path}: the legend covers {share:.0%} of the map"
         legend.find_element(By.TAG_NAME, "summary").click()
         assert legend.get_attribute("open") is None
+
+
+# The field pages (网格员 on a phone): the same checks, with their forms (bottom sheets)
+# opened one by one; 我的网格 and the cell sheet put their map within the first screen.
+FIELD_PAGES = ("/field/", "/field/cells/{A1N}", "/field/visits", "/field/log", "/field/events")
+FIELD_MAP_PAGES = ("/field/", "/field/cells/{A1N}", "/field/events")
+FIELD_DIALOGS_JS = "return [...document.querySelectorAll('dialog.field-dialog')].map((d) => d.id)"
+SHOW_DIALOG_JS = """
+for (const d of document.querySelectorAll('dialog[open]')) d.close();
+const dialog = document.getElementById(arguments[0]);
+dialog.showModal();
+return dialog.getBoundingClientRect().width;
+"""
+
+
+def open_field_page(driver: Chrome, url: str) -> None:
+    driver.get(url)
+    root = driver.find_element(By.ID, "field")
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda _: root.get_attribute("data-state") in ("ready", "error"), f"{url} still loading"
+    )
+    assert root.get_attribute("data-state") == "ready", f"{url} failed to load: {root.text}"
+    maps = driver.find_elements(By.ID, "grid-map")
+    if maps:
+        WebDriverWait(driver, WAIT_SECONDS).until(
+            lambda _: maps[0].get_attribute("data-layers-loaded") in ("true", "error"),
+            f"{url}: map still loading",
+        )
+        assert maps[0].get_attribute("data-layers-loaded") == "true", url
+    driver.execute_async_script("setTimeout(arguments[arguments.length - 1], 400)")
+
+
+@pytest.mark.parametrize("username", ["t_field", "t_coordinator"])
+def test_field_pages_fit_a_phone_with_big_controls_and_readable_text(
+    phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+    username: str,
+) -> None:
+    login_as(username)
+    for template in FIELD_PAGES:
+        path = template.format(A1N=world.cells["A1N"])
+        open_field_page(phone, f"{live_server}{path}")
+        name = path.strip("/").replace("/", "-")
+        save_screenshot(phone, f"phone-{username}-{name}.png")
+        if template in FIELD_MAP_PAGES:
+            rect: dict[str, Any] = phone.execute_script(MAP_RECT_JS)
+            assert rect["top"] < 0.5 * rect["viewport"], f"{path}: the map starts low {rect}"
+            assert rect["height"] >= 0.3 * rect["viewport"], f"{path}: the map is small {rect}"
+        check_phone_page(phone, path)
+        for dialog in phone.execute_script(FIELD_DIALOGS_JS):
+            width = phone.execute_script(SHOW_DIALOG_JS, dialog)
+            assert width <= PHONE["width"], f"{path} #{dialog}: wider than the screen"
+            save_screenshot(phone, f"phone-{username}-{name}-{dialog}.png")
+            check_phone_page(phone, f"{path} #{dialog}")

@@ -108,8 +108,12 @@ def test_org_pages_load_scripts_and_styles_only_from_static(as_coordinator: Flas
     assert "/static/vendor/leaflet/leaflet.js" in coverage.scripts
     assert "/static/js/organisations/coverage-page.js" in coverage.scripts
     _, tree = page(as_coordinator, "/organisations")
-    # no map on the tree page: only its own module and the phone helper every page loads
-    assert tree.scripts == ["/static/js/common/phone.js", "/static/js/organisations/tree-page.js"]
+    # no map on the tree page: only its own module and the helpers every page loads
+    assert tree.scripts == [
+        "/static/js/common/phone.js",
+        "/static/js/common/offline-session.js",
+        "/static/js/organisations/tree-page.js",
+    ]
 
 
 def test_every_asset_and_module_the_org_pages_use_is_served(as_coordinator: FlaskClient) -> None:

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from gridapp.core.vocab import Role
 from gridapp.errors import HTTP_MESSAGES, wants_json
 from gridapp.services import auth
 
@@ -74,17 +75,25 @@ def csrf_failed(err: CSRFError) -> Response | tuple[Response, int]:
     return redirect(url_for("auth.login" if request.endpoint == "auth.login" else "map.index"))
 
 
+def _landing() -> str:
+    """Where a user lands after logging in: a grid worker on 我的网格 (the field pages,
+    made for the phone), everyone else on the map."""
+    if current_user.role == Role.FIELD_STAFF.value:
+        return url_for("field.home")
+    return url_for("map.index")
+
+
 def _safe_next(target: str | None) -> str:
     """Only local paths are followed after login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("map.index")
+    return _landing()
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
-        return redirect(url_for("map.index"))
+        return redirect(_landing())
     form = LoginForm()
     if form.validate_on_submit():
         user = auth.authenticate(form.username.data, form.password.data or "")
@@ -100,4 +109,9 @@ def login() -> str | Response:
 def logout() -> Response:
     logout_user()
     flash("已退出登录", "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The browser's HTTP cache may keep private answers (photos are Cache-Control: private).
+    # The field pages' offline copies (service worker caches, with household names) are
+    # deleted before the form is sent, by static/js/common/offline-session.js.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response

@@ -1,0 +1,439 @@
+"""The field journey in a real headless Chromium as a 375 × 812 phone: a grid worker logs in
+and lands on 我的网格, opens her cell's sheet, records a visit in two taps and sees it listed,
+reports an event at her position; then the phone goes offline (DevTools network emulation),
+she records a visit with a photo, sees "待上传 1", reloads the sheet (it opens from the service
+worker's copy, the record still waiting), the phone comes back online and the visit is
+stored exactly once. A refusal the server gives later (a 4xx) leaves the queue and is shown.
+The service worker keeps the cell sheet she saw, and logging out deletes it.
+
+Taps counted from the open sheet: a visit is 走访 (1) and 保存 (2); an event is 上报事件 (1),
+a category (2), typing the description, and 上报 (3) — the point is her position.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from geoalchemy2.shape import from_shape
+from selenium.webdriver import Chrome
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+from shapely.geometry import Point
+from sqlalchemy import func, select
+
+from gridapp.extensions import db
+from gridapp.models import CellEvent, FieldLog, Photo, Visit
+from tests.browser.field_live import field_households, small_photo  # noqa: F401 (fixture)
+from tests.browser.test_map_browser import save_screenshot
+from tests.browser.test_phone_layout import PHONE
+from tests.world import World
+
+LoginAs = Callable[[str], Chrome]  # the `login_as` fixture (tests/browser/conftest.py)
+
+WAIT_SECONDS = 20
+# Her position: inside cell A1N (116.40–116.41, 39.905–39.91).
+HERE = {"latitude": 39.9082, "longitude": 116.4046, "accuracy": 12}
+OFFLINE = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+ONLINE = {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+
+OUTBOX_KEYS_JS = """
+const done = arguments[arguments.length - 1];
+const open = indexedDB.open('gridapp-offline');
+open.onsuccess = () => {
+  const request = open.result.transaction('outbox').objectStore('outbox').getAll();
+  request.onsuccess = () => done(request.result.map((item) => [
+    item.key, item.state, item.photo ? item.photo.size : 0, (item.fields || item.json).client_key,
+  ]));
+  request.onerror = () => done(['error']);
+};
+open.onerror = () => done(['error']);
+"""
+CACHED_URLS_JS = """
+const done = arguments[arguments.length - 1];
+(async () => {
+  const out = {};
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    out[name] = (await cache.keys()).map((r) => new URL(r.url).pathname);
+  }
+  return out;
+})().then(done, (err) => done({error: String(err)}));
+"""
+QUEUE_REFUSED_JS = """
+const [userId, url, done] = arguments;
+import('/static/js/field/outbox.js').then(async ({Outbox}) => {
+  const outcome = await new Outbox(userId).submit({
+    kind: 'visit', label: '走访 不存在的住户', url,
+    fields: {household_id: 999999999, method: 'home', note: ''},
+  });
+  done(outcome.status);
+}, (err) => done(String(err)));
+"""
+
+
+class Network:
+    """The phone's network off and on. DevTools emulates it per target, and the service
+    worker fetches for the page on its own: both are switched (the worker's target through
+    Target.sendMessageToTarget, as Selenium speaks only to the page's)."""
+
+    def __init__(self, driver: Chrome) -> None:
+        self.driver = driver
+        self.sessions: list[str] = []
+
+    def _send(self, session: str, method: str, params: dict[str, Any]) -> None:
+        message = json.dumps({"id": len(self.sessions) + 1, "method": method, "params": params})
+        self.driver.execute_cdp_cmd(
+            "Target.sendMessageToTarget", {"sessionId": session, "message": message}
+        )
+
+    def off(self) -> None:
+        d = self.driver
+        d.execute_cdp_cmd("Network.enable", {})
+        d.execute_cdp_cmd("Network.emulateNetworkConditions", OFFLINE)
+        for target in d.execute_cdp_cmd("Target.getTargets", {})["targetInfos"]:
+            if target["type"] == "service_worker":
+                session = d.execute_cdp_cmd(
+                    "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
+                )["sessionId"]
+                self.sessions.append(session)
+                self._send(session, "Network.enable", {})
+                self._send(session, "Network.emulateNetworkConditions", OFFLINE)
+        wait(d, lambda _: d.execute_script("return navigator.onLine") is False, "still online")
+
+    def on(self) -> None:
+        for session in self.sessions:
+            self._send(session, "Network.emulateNetworkConditions", ONLINE)
+            self.driver.execute_cdp_cmd("Target.detachFromTarget", {"sessionId": session})
+        self.sessions = []
+        self.driver.execute_cdp_cmd("Network.emulateNetworkConditions", ONLINE)
+
+
+@pytest.fixture
+def field_phone(browser: Chrome, live_server: str) -> Iterator[Chrome]:
+    """The shared browser as a touch phone that may use its position (in cell A1N)."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    browser.execute_cdp_cmd(
+        "Browser.grantPermissions", {"origin": live_server, "permissions": ["geolocation"]}
+    )
+    browser.execute_cdp_cmd("Emulation.setGeolocationOverride", HERE)
+    try:
+        yield browser
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", ONLINE)
+        browser.execute_cdp_cmd("Emulation.clearGeolocationOverride", {})
+        browser.execute_cdp_cmd("Browser.resetPermissions", {})
+        browser.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": False})
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture
+def network(field_phone: Chrome) -> Iterator[Network]:
+    """The phone's network switch; back on after the test, whatever happened."""
+    switch = Network(field_phone)
+    try:
+        yield switch
+    finally:
+        switch.on()
+
+
+def wait(driver: Chrome, condition: Callable[[Chrome], Any], message: str) -> Any:
+    return WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
+
+
+def wait_ready(driver: Chrome) -> WebElement:
+    root = driver.find_element(By.ID, "field")
+    wait(driver, lambda _: root.get_attribute("data-state") in ("ready", "error"), "page loading")
+    assert root.get_attribute("data-state") == "ready", root.text
+    return root
+
+
+def due_names(driver: Chrome) -> list[str]:
+    items = driver.find_elements(By.CSS_SELECTOR, '[data-section="due"] .due-item .item-title')
+    return [i.text for i in items]
+
+
+def recent_titles(driver: Chrome) -> list[str]:
+    items = driver.find_elements(By.CSS_SELECTOR, '[data-section="recent"] .visit-item')
+    return [i.find_element(By.CSS_SELECTOR, ".item-title").text for i in items]
+
+
+def visit_button(driver: Chrome, household_id: int) -> WebElement:
+    return driver.find_element(
+        By.CSS_SELECTOR,
+        f'[data-section="due"] .due-item[data-target-id="{household_id}"] button.visit-button',
+    )
+
+
+def toast(driver: Chrome, text: str) -> None:
+    """Wait for the toast saying ``text``."""
+    node = driver.find_element(By.CSS_SELECTOR, ".field-toast")
+    wait(driver, lambda _: node.is_displayed() and text in node.text, f"no toast {text!r}")
+
+
+def visits_of(app: Flask, household_id: int) -> list[Visit]:
+    with app.app_context():
+        rows = db.session.scalars(select(Visit).where(Visit.household_id == household_id)).all()
+        db.session.expunge_all()
+        return list(rows)
+
+
+def test_grid_worker_records_visits_and_an_event_online_and_offline(
+    network: Network,
+    login_as: LoginAs,
+    live_server: str,
+    app: Flask,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    driver = login_as("t_field")
+    zhao, qian, _sun = field_households["A1N"]  # 低保户, 独居老人, 党员中心户
+    cell = world.cells["A1N"]
+
+    # 我的网格: she lands here after logging in; her one cell with what is due today
+    assert driver.current_url == f"{live_server}/field/"
+    wait_ready(driver)
+    shell = driver.find_element(By.ID, "grid-map")
+    wait(driver, lambda _: shell.get_attribute("data-layers-loaded") == "true", "map loading")
+    save_screenshot(driver, "field-home-phone.png")
+    cards = driver.find_elements(By.CSS_SELECTOR, ".cell-card")
+    assert [c.get_attribute("data-cell-id") for c in cards] == [str(cell)]
+    assert "待走访 2" in cards[0].text and "未办结事件 0" in cards[0].text
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#grid-map path.grid-cell")) == 1
+
+    # 网格档案: tap the card
+    cards[0].click()
+    wait(driver, lambda d: d.current_url.endswith(f"/field/cells/{cell}"), "no sheet")
+    wait_ready(driver)
+    assert sorted(due_names(driver)) == ["赵甲", "钱乙"]
+    save_screenshot(driver, "field-sheet-phone.png")
+
+    # a visit in two taps: 走访, 保存 (method 入户走访 already chosen)
+    visit_button(driver, qian).click()  # tap 1
+    dialog = driver.find_element(By.ID, "visit-dialog")
+    assert dialog.is_displayed()
+    assert dialog.find_element(By.CSS_SELECTOR, "input[value=home]").is_selected()
+    wait(driver, lambda _: "已获取位置" in dialog.text, "no position in the visit form")
+    save_screenshot(driver, "field-visit-phone.png")
+    dialog.find_element(By.CSS_SELECTOR, "button.save").click()  # tap 2
+    toast(driver, "已保存：走访 钱乙")
+    wait(driver, lambda d: "钱乙" not in due_names(d), "the visited household is still due")
+    assert "钱乙" in recent_titles(driver)
+    [visit] = visits_of(app, qian)
+    assert (visit.method, visit.user_name, visit.cell_id) == ("home", "t_field", cell)
+    assert visit.location is not None and visit.accuracy_m == 12
+
+    # an event at her position: 上报事件, a category, a description, 上报
+    driver.find_element(By.CSS_SELECTOR, "button.report-event").click()
+    dialog = driver.find_element(By.ID, "event-dialog")
+    wait(driver, lambda _: "已使用您的位置" in dialog.text, "her position was not used")
+    dialog.find_element(By.XPATH, ".//label[contains(., '环境卫生')]").click()
+    dialog.find_element(By.ID, "event-description").send_keys("3号楼门口垃圾堆放<b>未清")
+    save_screenshot(driver, "field-event-phone.png")
+    dialog.find_element(By.CSS_SELECTOR, "button.save").click()
+    toast(driver, "事件已上报")
+    wait(
+        driver,
+        lambda d: d.find_elements(By.CSS_SELECTOR, '[data-section="events"] .event-item'),
+        "no event",
+    )
+    events = driver.find_elements(By.CSS_SELECTOR, '[data-section="events"] .event-item')
+    assert [e.find_element(By.CSS_SELECTOR, ".item-title").text for e in events] == [
+        "3号楼门口垃圾堆放<b>未清"  # markup shows as text
+    ]
+    with app.app_context():
+        event = db.session.scalars(select(CellEvent).where(CellEvent.cell_id == cell)).one()
+        assert (event.category, event.status, event.reporter_name) == (
+            "sanitation",
+            "open",
+            "t_field",
+        )
+
+    # offline: a visit with a photo waits in the outbox, "待上传 1"
+    wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "SW")
+    network.off()
+    visit_button(driver, zhao).click()
+    dialog = driver.find_element(By.ID, "visit-dialog")
+    dialog.find_element(By.CSS_SELECTOR, "textarea[name=note]").send_keys("低保复核材料已收")
+    photo = small_photo(tmp_path)
+    dialog.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(photo))
+    dialog.find_element(By.CSS_SELECTOR, "button.save").click()
+    toast(driver, "联网后自动上传")
+    badge = driver.find_element(By.CSS_SELECTOR, ".outbox-badge")
+    wait(driver, lambda _: badge.is_displayed(), "no outbox badge")
+    assert badge.text == "待上传 1"
+    save_screenshot(driver, "field-offline-phone.png")
+    [(key, state, photo_bytes, client_key)] = driver.execute_async_script(OUTBOX_KEYS_JS)
+    assert state == "pending" and photo_bytes > 0 and client_key == key
+    assert visits_of(app, zhao) == []
+    # still offline, the sheet opens again from the service worker's copy, the record waits
+    driver.refresh()
+    wait_ready(driver)
+    saved = driver.find_element(By.CSS_SELECTOR, ".data-saved")
+    assert saved.is_displayed() and saved.text.startswith("离线：显示的是")
+    assert "赵甲" in due_names(driver)
+    badge = driver.find_element(By.CSS_SELECTOR, ".outbox-badge")
+    wait(driver, lambda _: badge.is_displayed() and badge.text == "待上传 1", "lost offline")
+    save_screenshot(driver, "field-offline-reload-phone.png")
+
+    # back online: sent once, the badge goes, the sheet shows it
+    network.on()
+    wait(driver, lambda _: not badge.is_displayed(), "the outbox was not sent")
+    wait(driver, lambda d: "赵甲" in recent_titles(d), "the sent visit is not listed")
+    assert driver.execute_async_script(OUTBOX_KEYS_JS) == []
+    driver.refresh()  # a reload sends nothing again
+    wait_ready(driver)
+    [sent] = visits_of(app, zhao)
+    assert (sent.client_key, sent.note, sent.method) == (key, "低保复核材料已收", "home")
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(Visit).where(Visit.client_key == key)
+            )
+            == 1
+        )
+        assert db.session.get(Photo, sent.photo_id) is not None
+
+
+def test_a_refusal_after_the_fact_leaves_the_queue_and_is_shown(
+    network: Network,
+    login_as: LoginAs,
+    live_server: str,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    driver = login_as("t_field")
+    wait_ready(driver)
+    network.off()
+    outcome = driver.execute_async_script(QUEUE_REFUSED_JS, world.users["t_field"], "/api/visits")
+    assert outcome == "queued"
+    network.on()
+    driver.refresh()  # the page load sends what waits
+    wait_ready(driver)
+    refused = driver.find_element(By.CSS_SELECTOR, ".outbox-refused")
+    wait(driver, lambda _: refused.is_displayed(), "the refusal is not shown")
+    badge = driver.find_element(By.CSS_SELECTOR, ".outbox-badge")
+    assert not badge.is_displayed()
+    assert "不存在的住户" in refused.text and "未找到" in refused.text
+    refused.find_element(By.CSS_SELECTOR, "button.dismiss").click()
+    wait(driver, lambda _: not refused.is_displayed(), "the refusal stays after 知道了")
+    assert driver.execute_async_script(OUTBOX_KEYS_JS) == []
+
+
+def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    driver = login_as("t_field")
+    wait_ready(driver)
+    cell = world.cells["A1N"]
+    # the service worker controls the field pages once installed
+    wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "no SW")
+    driver.get(f"{live_server}/field/cells/{cell}")
+    wait_ready(driver)
+    cached = driver.execute_async_script(CACHED_URLS_JS)
+    assert f"/api/cells/{cell}/sheet" in cached["gridapp-field-data"]
+    assert "/api/field/my-cells" in cached["gridapp-field-data"]
+    assert f"/field/cells/{cell}" in cached["gridapp-field-pages"]
+    [shell] = [name for name in cached if name.startswith("gridapp-field-shell-")]
+    assert "/static/js/field/outbox.js" in cached[shell]
+    assert "/static/vendor/leaflet/leaflet.js" in cached[shell]
+
+    # logout deletes the copies with names in them (the shell of scripts stays)
+    driver.find_element(By.CSS_SELECTOR, ".menu-toggle").click()
+    driver.find_element(By.CSS_SELECTOR, ".topbar .user button").click()
+    wait(driver, lambda d: "/login" in d.current_url, "not logged out")
+    cached = driver.execute_async_script(CACHED_URLS_JS)
+    assert not any(name in cached for name in ("gridapp-field-data", "gridapp-field-pages")), cached
+
+
+def test_a_coordinator_closes_an_event_from_the_events_page(
+    login_as: LoginAs,
+    live_server: str,
+    app: Flask,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    cell = world.cells["A2S"]  # a cell of her subdistrict, not the worker's
+    with app.app_context():
+        event = CellEvent(
+            client_key="browser-close-1", cell_id=cell, category="facility",
+            description="路灯不亮<i>", geom=from_shape(Point(116.415, 39.902), srid=4326),
+            reported_by=world.users["t_manager"], reporter_name="t_manager",
+        )  # fmt: skip
+        db.session.add(event)
+        db.session.commit()
+        event_id = event.id
+    driver = login_as("t_coordinator")
+    driver.get(f"{live_server}/field/events")
+    wait_ready(driver)
+    card = driver.find_element(By.CSS_SELECTOR, f'.event-card[data-event-id="{event_id}"]')
+    assert "路灯不亮<i>" in card.text and "设施损坏" in card.text and "待处理" in card.text
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .event-icon")) == 1
+    save_screenshot(driver, "field-events-desktop.png")
+    card.find_element(By.CSS_SELECTOR, "button.close-event").click()
+    dialog = driver.find_element(By.ID, "close-dialog")
+    dialog.find_element(By.ID, "close-note").send_keys("已报修，当晚修复")
+    dialog.find_element(By.CSS_SELECTOR, "button.save").click()
+    toast(driver, "事件已办结")
+    wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".event-card"), "still open")
+    with app.app_context():
+        closed = db.session.get(CellEvent, event_id)
+        assert closed is not None
+        assert (closed.status, closed.closer_name, closed.close_note) == (
+            "closed",
+            "t_coordinator",
+            "已报修，当晚修复",
+        )
+    # the closed list shows who closed it
+    Select(driver.find_element(By.ID, "event-status")).select_by_value("closed")
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".event-card.status-closed"), "none")
+    closed_card = driver.find_element(By.CSS_SELECTOR, ".event-card.status-closed")
+    assert "t_coordinator" in closed_card.text and "已报修，当晚修复" in closed_card.text
+
+
+def test_a_worker_writes_the_field_log_and_a_coordinator_finds_it(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    app: Flask,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    driver = login_as("t_field")
+    driver.get(f"{live_server}/field/log")
+    wait_ready(driver)
+    form = driver.find_element(By.CSS_SELECTOR, ".log-form")
+    form.find_element(By.ID, "log-seen").send_keys("巡查3号楼，楼道堆物已清")
+    form.find_element(By.ID, "log-problems").send_keys("东门路灯不亮")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    toast(driver, "日志已保存")
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".entry-card"), "not listed")
+    entry = driver.find_element(By.CSS_SELECTOR, ".entry-card")
+    assert "巡查3号楼" in entry.text and "甲一社区第1网格" in entry.text
+    with app.app_context():
+        [row] = db.session.scalars(select(FieldLog).where(FieldLog.cell_id == world.cells["A1N"]))
+        assert (row.user_name, row.problems) == ("t_field", "东门路灯不亮")
+
+    driver.delete_all_cookies()
+    driver = login_as("t_coordinator")
+    driver.get(f"{live_server}/field/log")
+    wait_ready(driver)
+    assert driver.find_elements(By.CSS_SELECTOR, ".log-form") == []  # she searches, not writes
+    search = driver.find_element(By.CSS_SELECTOR, ".log-search")
+    search.find_element(By.ID, "search-q").send_keys("路灯")
+    search.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    status = driver.find_element(By.CSS_SELECTOR, ".list-status")
+    wait(driver, lambda _: status.text == "共 1 条", "no search result")
+    save_screenshot(driver, "field-log-search-phone.png")
+    assert "东门路灯不亮" in driver.find_element(By.CSS_SELECTOR, ".entry-card").text
