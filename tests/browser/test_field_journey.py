@@ -23,6 +23,7 @@ from geoalchemy2.shape import from_shape
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from shapely.geometry import Point
 from sqlalchemy import func, select
@@ -343,7 +344,7 @@ def test_a_refusal_after_the_fact_leaves_the_queue_and_is_shown(
 
 
 def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
-    field_phone: Chrome,
+    network: Network,
     login_as: LoginAs,
     live_server: str,
     world: World,
@@ -352,10 +353,12 @@ def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
     driver = login_as("t_field")
     wait_ready(driver)
     cell = world.cells["A1N"]
-    # the service worker controls the field pages once installed
+    # the service worker controls the field pages once installed: what they read from then on
+    # is kept
     wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "no SW")
-    driver.get(f"{live_server}/field/cells/{cell}")
-    wait_ready(driver)
+    for page in ("/field/", f"/field/cells/{cell}"):
+        driver.get(f"{live_server}{page}")
+        wait_ready(driver)
     cached = driver.execute_async_script(CACHED_URLS_JS)
     assert f"/api/cells/{cell}/sheet" in cached["gridapp-field-data"]
     assert "/api/field/my-cells" in cached["gridapp-field-data"]
@@ -364,12 +367,52 @@ def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
     assert "/static/js/field/outbox.js" in cached[shell]
     assert "/static/vendor/leaflet/leaflet.js" in cached[shell]
 
-    # logout deletes the copies with names in them (the shell of scripts stays)
+    # a record waiting: logout asks first (here: no, stay), then deletes it with the copies
+    network.off()
+    outcome = driver.execute_async_script(QUEUE_REFUSED_JS, world.users["t_field"], "/api/visits")
+    assert outcome == "queued"
+    network.on()
+    logout = driver.find_element(By.CSS_SELECTOR, ".topbar .user button")
     driver.find_element(By.CSS_SELECTOR, ".menu-toggle").click()
-    driver.find_element(By.CSS_SELECTOR, ".topbar .user button").click()
+    logout.click()
+    wait(driver, ec.alert_is_present(), "no question before losing a record")
+    assert driver.switch_to.alert.text.startswith("还有 1 条记录未上传")
+    driver.switch_to.alert.dismiss()
+    assert driver.current_url.endswith(f"/field/cells/{cell}")
+    assert len(driver.execute_async_script(OUTBOX_KEYS_JS)) == 1
+    assert logout.is_displayed()  # the menu is still open
+    logout.click()
+    wait(driver, ec.alert_is_present(), "no question before losing a record")
+    driver.switch_to.alert.accept()
     wait(driver, lambda d: "/login" in d.current_url, "not logged out")
     cached = driver.execute_async_script(CACHED_URLS_JS)
     assert not any(name in cached for name in ("gridapp-field-data", "gridapp-field-pages")), cached
+    assert driver.execute_async_script(OUTBOX_KEYS_JS) == []
+
+
+def test_another_user_on_the_same_phone_never_gets_the_last_ones_copies(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    driver = login_as("t_field")
+    wait_ready(driver)
+    wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "no SW")
+    driver.get(f"{live_server}/field/cells/{world.cells['A1N']}")
+    wait_ready(driver)
+    assert "gridapp-field-data" in driver.execute_async_script(CACHED_URLS_JS)
+    # her session ends without logout (the cookies go); the coordinator logs in
+    driver.get(f"{live_server}/static/css/app.css")
+    driver.delete_all_cookies()
+    login_as("t_coordinator")
+    wait(
+        driver,
+        lambda d: "gridapp-field-data" not in d.execute_async_script(CACHED_URLS_JS),
+        "the last user's copies are still there",
+    )
+    assert "gridapp-field-pages" not in driver.execute_async_script(CACHED_URLS_JS)
 
 
 def test_a_coordinator_closes_an_event_from_the_events_page(
