@@ -23,6 +23,7 @@ from geoalchemy2.shape import from_shape
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from shapely.geometry import Point
 from sqlalchemy import func, select
@@ -30,7 +31,15 @@ from sqlalchemy import func, select
 from gridapp.extensions import db
 from gridapp.models import CellEvent, FieldLog, Photo, Visit
 from tests.browser.field_live import field_households, small_photo  # noqa: F401 (fixture)
+from tests.browser.test_coverage_browser import street_grid  # noqa: F401 (fixture)
 from tests.browser.test_map_browser import save_screenshot
+from tests.browser.test_organisations_browser import (  # noqa: F401 (fixtures)
+    HUB_NAME,
+    TEAM_NAME,
+    AreaMembers,
+    area_members,
+    grid_work,
+)
 from tests.browser.test_phone_layout import PHONE
 from tests.world import World
 
@@ -147,6 +156,13 @@ def wait(driver: Chrome, condition: Callable[[Chrome], Any], message: str) -> An
     return WebDriverWait(driver, WAIT_SECONDS).until(condition, message)
 
 
+def tap(driver: Chrome, element: WebElement) -> None:
+    """Tap like a thumb: what is tapped is first scrolled to the middle of the screen (not
+    under the tab bar at the bottom)."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
 def wait_ready(driver: Chrome) -> WebElement:
     root = driver.find_element(By.ID, "field")
     wait(driver, lambda _: root.get_attribute("data-state") in ("ready", "error"), "page loading")
@@ -209,20 +225,20 @@ def test_grid_worker_records_visits_and_an_event_online_and_offline(
     assert len(driver.find_elements(By.CSS_SELECTOR, "#grid-map path.grid-cell")) == 1
 
     # 网格档案: tap the card
-    cards[0].click()
+    tap(driver, cards[0])
     wait(driver, lambda d: d.current_url.endswith(f"/field/cells/{cell}"), "no sheet")
     wait_ready(driver)
     assert sorted(due_names(driver)) == ["赵甲", "钱乙"]
     save_screenshot(driver, "field-sheet-phone.png")
 
     # a visit in two taps: 走访, 保存 (method 入户走访 already chosen)
-    visit_button(driver, qian).click()  # tap 1
+    tap(driver, visit_button(driver, qian))  # tap 1
     dialog = driver.find_element(By.ID, "visit-dialog")
     assert dialog.is_displayed()
     assert dialog.find_element(By.CSS_SELECTOR, "input[value=home]").is_selected()
     wait(driver, lambda _: "已获取位置" in dialog.text, "no position in the visit form")
     save_screenshot(driver, "field-visit-phone.png")
-    dialog.find_element(By.CSS_SELECTOR, "button.save").click()  # tap 2
+    tap(driver, dialog.find_element(By.CSS_SELECTOR, "button.save"))  # tap 2
     toast(driver, "已保存：走访 钱乙")
     wait(driver, lambda d: "钱乙" not in due_names(d), "the visited household is still due")
     assert "钱乙" in recent_titles(driver)
@@ -231,13 +247,13 @@ def test_grid_worker_records_visits_and_an_event_online_and_offline(
     assert visit.location is not None and visit.accuracy_m == 12
 
     # an event at her position: 上报事件, a category, a description, 上报
-    driver.find_element(By.CSS_SELECTOR, "button.report-event").click()
+    tap(driver, driver.find_element(By.CSS_SELECTOR, "button.report-event"))
     dialog = driver.find_element(By.ID, "event-dialog")
     wait(driver, lambda _: "已使用您的位置" in dialog.text, "her position was not used")
-    dialog.find_element(By.XPATH, ".//label[contains(., '环境卫生')]").click()
+    tap(driver, dialog.find_element(By.XPATH, ".//label[contains(., '环境卫生')]"))
     dialog.find_element(By.ID, "event-description").send_keys("3号楼门口垃圾堆放<b>未清")
     save_screenshot(driver, "field-event-phone.png")
-    dialog.find_element(By.CSS_SELECTOR, "button.save").click()
+    tap(driver, dialog.find_element(By.CSS_SELECTOR, "button.save"))
     toast(driver, "事件已上报")
     wait(
         driver,
@@ -259,12 +275,12 @@ def test_grid_worker_records_visits_and_an_event_online_and_offline(
     # offline: a visit with a photo waits in the outbox, "待上传 1"
     wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "SW")
     network.off()
-    visit_button(driver, zhao).click()
+    tap(driver, visit_button(driver, zhao))
     dialog = driver.find_element(By.ID, "visit-dialog")
     dialog.find_element(By.CSS_SELECTOR, "textarea[name=note]").send_keys("低保复核材料已收")
     photo = small_photo(tmp_path)
     dialog.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(photo))
-    dialog.find_element(By.CSS_SELECTOR, "button.save").click()
+    tap(driver, dialog.find_element(By.CSS_SELECTOR, "button.save"))
     toast(driver, "联网后自动上传")
     badge = driver.find_element(By.CSS_SELECTOR, ".outbox-badge")
     wait(driver, lambda _: badge.is_displayed(), "no outbox badge")
@@ -322,13 +338,13 @@ def test_a_refusal_after_the_fact_leaves_the_queue_and_is_shown(
     badge = driver.find_element(By.CSS_SELECTOR, ".outbox-badge")
     assert not badge.is_displayed()
     assert "不存在的住户" in refused.text and "未找到" in refused.text
-    refused.find_element(By.CSS_SELECTOR, "button.dismiss").click()
+    tap(driver, refused.find_element(By.CSS_SELECTOR, "button.dismiss"))
     wait(driver, lambda _: not refused.is_displayed(), "the refusal stays after 知道了")
     assert driver.execute_async_script(OUTBOX_KEYS_JS) == []
 
 
 def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
-    field_phone: Chrome,
+    network: Network,
     login_as: LoginAs,
     live_server: str,
     world: World,
@@ -337,10 +353,12 @@ def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
     driver = login_as("t_field")
     wait_ready(driver)
     cell = world.cells["A1N"]
-    # the service worker controls the field pages once installed
+    # the service worker controls the field pages once installed: what they read from then on
+    # is kept
     wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "no SW")
-    driver.get(f"{live_server}/field/cells/{cell}")
-    wait_ready(driver)
+    for page in ("/field/", f"/field/cells/{cell}"):
+        driver.get(f"{live_server}{page}")
+        wait_ready(driver)
     cached = driver.execute_async_script(CACHED_URLS_JS)
     assert f"/api/cells/{cell}/sheet" in cached["gridapp-field-data"]
     assert "/api/field/my-cells" in cached["gridapp-field-data"]
@@ -349,12 +367,52 @@ def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
     assert "/static/js/field/outbox.js" in cached[shell]
     assert "/static/vendor/leaflet/leaflet.js" in cached[shell]
 
-    # logout deletes the copies with names in them (the shell of scripts stays)
+    # a record waiting: logout asks first (here: no, stay), then deletes it with the copies
+    network.off()
+    outcome = driver.execute_async_script(QUEUE_REFUSED_JS, world.users["t_field"], "/api/visits")
+    assert outcome == "queued"
+    network.on()
+    logout = driver.find_element(By.CSS_SELECTOR, ".topbar .user button")
     driver.find_element(By.CSS_SELECTOR, ".menu-toggle").click()
-    driver.find_element(By.CSS_SELECTOR, ".topbar .user button").click()
+    logout.click()
+    wait(driver, ec.alert_is_present(), "no question before losing a record")
+    assert driver.switch_to.alert.text.startswith("还有 1 条记录未上传")
+    driver.switch_to.alert.dismiss()
+    assert driver.current_url.endswith(f"/field/cells/{cell}")
+    assert len(driver.execute_async_script(OUTBOX_KEYS_JS)) == 1
+    assert logout.is_displayed()  # the menu is still open
+    logout.click()
+    wait(driver, ec.alert_is_present(), "no question before losing a record")
+    driver.switch_to.alert.accept()
     wait(driver, lambda d: "/login" in d.current_url, "not logged out")
     cached = driver.execute_async_script(CACHED_URLS_JS)
     assert not any(name in cached for name in ("gridapp-field-data", "gridapp-field-pages")), cached
+    assert driver.execute_async_script(OUTBOX_KEYS_JS) == []
+
+
+def test_another_user_on_the_same_phone_never_gets_the_last_ones_copies(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    driver = login_as("t_field")
+    wait_ready(driver)
+    wait(driver, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), "no SW")
+    driver.get(f"{live_server}/field/cells/{world.cells['A1N']}")
+    wait_ready(driver)
+    assert "gridapp-field-data" in driver.execute_async_script(CACHED_URLS_JS)
+    # her session ends without logout (the cookies go); the coordinator logs in
+    driver.get(f"{live_server}/static/css/app.css")
+    driver.delete_all_cookies()
+    login_as("t_coordinator")
+    wait(
+        driver,
+        lambda d: "gridapp-field-data" not in d.execute_async_script(CACHED_URLS_JS),
+        "the last user's copies are still there",
+    )
+    assert "gridapp-field-pages" not in driver.execute_async_script(CACHED_URLS_JS)
 
 
 def test_a_coordinator_closes_an_event_from_the_events_page(
@@ -381,10 +439,10 @@ def test_a_coordinator_closes_an_event_from_the_events_page(
     assert "路灯不亮<i>" in card.text and "设施损坏" in card.text and "待处理" in card.text
     assert len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .event-icon")) == 1
     save_screenshot(driver, "field-events-desktop.png")
-    card.find_element(By.CSS_SELECTOR, "button.close-event").click()
+    tap(driver, card.find_element(By.CSS_SELECTOR, "button.close-event"))
     dialog = driver.find_element(By.ID, "close-dialog")
     dialog.find_element(By.ID, "close-note").send_keys("已报修，当晚修复")
-    dialog.find_element(By.CSS_SELECTOR, "button.save").click()
+    tap(driver, dialog.find_element(By.CSS_SELECTOR, "button.save"))
     toast(driver, "事件已办结")
     wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".event-card"), "still open")
     with app.app_context():
@@ -416,7 +474,7 @@ def test_a_worker_writes_the_field_log_and_a_coordinator_finds_it(
     form = driver.find_element(By.CSS_SELECTOR, ".log-form")
     form.find_element(By.ID, "log-seen").send_keys("巡查3号楼，楼道堆物已清")
     form.find_element(By.ID, "log-problems").send_keys("东门路灯不亮")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    tap(driver, form.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     toast(driver, "日志已保存")
     wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".entry-card"), "not listed")
     entry = driver.find_element(By.CSS_SELECTOR, ".entry-card")
@@ -432,8 +490,89 @@ def test_a_worker_writes_the_field_log_and_a_coordinator_finds_it(
     assert driver.find_elements(By.CSS_SELECTOR, ".log-form") == []  # she searches, not writes
     search = driver.find_element(By.CSS_SELECTOR, ".log-search")
     search.find_element(By.ID, "search-q").send_keys("路灯")
-    search.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    tap(driver, search.find_element(By.CSS_SELECTOR, "button[type=submit]"))
     status = driver.find_element(By.CSS_SELECTOR, ".list-status")
     wait(driver, lambda _: status.text == "共 1 条", "no search result")
     save_screenshot(driver, "field-log-search-phone.png")
     assert "东门路灯不亮" in driver.find_element(By.CSS_SELECTOR, ".entry-card").text
+
+
+def test_the_sheet_shows_the_cells_people_and_visits_a_hub_in_two_taps(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    app: Flask,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+    area_members: AreaMembers,  # noqa: F811
+    street_grid: None,  # noqa: F811
+) -> None:
+    driver = login_as("t_field")
+    driver.get(f"{live_server}/field/cells/{world.cells['A1N']}")
+    wait_ready(driver)
+
+    def section(key: str) -> WebElement:
+        return driver.find_element(By.CSS_SELECTOR, f'[data-section="{key}"]')
+
+    # households in difficulty by name (she reads them), each phone a tel: link
+    difficulty = section("difficulty")
+    assert "2 户" in difficulty.text and "低保户 1" in difficulty.text
+    names = difficulty.find_elements(By.CSS_SELECTOR, ".household-item .item-title")
+    assert sorted(n.text for n in names) == ["赵甲", "钱乙"]
+    phones = difficulty.find_elements(By.CSS_SELECTOR, 'a[href^="tel:"]')
+    assert sorted(p.get_attribute("href") for p in phones) == ["tel:13800000001", "tel:13800000002"]
+    # the branch answering for the cell, its 党员中心户 (markup in a name shows as text)
+    party = section("party")
+    assert "A1N党支部" in party.text and "党支部" in party.text
+    hub = party.find_element(By.CSS_SELECTOR, f'.hub-item[data-member-id="{area_members.hub}"]')
+    assert HUB_NAME in hub.text and "联系 12 户" in hub.text
+    # the team and its captain (phones of team members are not for field staff)
+    teams = section("teams")
+    assert TEAM_NAME in teams.text and "队长 王队长" in teams.text
+    assert teams.find_elements(By.CSS_SELECTOR, 'a[href^="tel:"]') == []
+    # the nearest service points by walking, with their hours
+    points = section("service-points")
+    assert "甲一社区党群服务中心<script>alert(1)</script>" in points.text
+    assert "周一至周五 9:00-17:00" in points.text and "步行约" in points.text
+    buildings = section("buildings")
+    assert "甲一社区1号楼" in buildings.text and "3 户" in buildings.text
+    save_screenshot(driver, "field-sheet-people-phone.png")
+    assert driver.execute_script("return window.__alerts") == []
+
+    # a visit to the 党员中心户: 走访, 保存
+    tap(driver, hub.find_element(By.CSS_SELECTOR, "button.visit-button"))
+    dialog = driver.find_element(By.ID, "visit-dialog")
+    assert HUB_NAME in dialog.find_element(By.CSS_SELECTOR, ".dialog-target").text
+    tap(driver, dialog.find_element(By.CSS_SELECTOR, "button.save"))
+    toast(driver, f"已保存：走访 {HUB_NAME}")
+    wait(driver, lambda d: HUB_NAME in recent_titles(d), "the member's visit is not listed")
+    with app.app_context():
+        [visit] = db.session.scalars(select(Visit).where(Visit.member_id == area_members.hub))
+        assert (visit.method, visit.household_id) == ("home", None)
+
+
+def test_locate_shows_her_position_on_my_cells_or_says_why_it_cannot(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    driver = login_as("t_field")
+    wait_ready(driver)
+    message = driver.find_element(By.CSS_SELECTOR, ".geo-message")
+    tap(driver, driver.find_element(By.CSS_SELECTOR, "#grid-map .locate-button"))
+    wait(driver, lambda _: "已定位" in message.text, "no position")
+    assert message.text == "已定位（约 12 米）：您在「甲一社区第1网格」内"
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#grid-map path.me-dot")) == 1
+    # refused: a Chinese message saying what to do
+    driver.execute_cdp_cmd(
+        "Browser.setPermission",
+        {"permission": {"name": "geolocation"}, "setting": "denied", "origin": live_server},
+    )
+    driver.refresh()
+    wait_ready(driver)
+    message = driver.find_element(By.CSS_SELECTOR, ".geo-message")
+    tap(driver, driver.find_element(By.CSS_SELECTOR, "#grid-map .locate-button"))
+    wait(driver, lambda _: "未获得定位权限" in message.text, "no message when refused")
+    assert "error" in (message.get_attribute("class") or "")
+    assert driver.find_elements(By.CSS_SELECTOR, "#grid-map path.me-dot") == []
