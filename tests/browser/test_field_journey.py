@@ -576,3 +576,36 @@ def test_locate_shows_her_position_on_my_cells_or_says_why_it_cannot(
     wait(driver, lambda _: "未获得定位权限" in message.text, "no message when refused")
     assert "error" in (message.get_attribute("class") or "")
     assert driver.find_elements(By.CSS_SELECTOR, "#grid-map path.me-dot") == []
+
+
+def test_a_manager_reads_one_workers_visit_log(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    app: Flask,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    """The per-worker log: a grid manager sees the visits of her community and picks one
+    grid worker's."""
+    with app.app_context():
+        for username, cell, key in (("t_field", "A1N", "log-a"), ("t_manager", "A1S", "log-b")):
+            db.session.add(
+                Visit(
+                    client_key=f"worker-{key}", cell_id=world.cells[cell],
+                    household_id=field_households[cell][0], user_id=world.users[username],
+                    user_name=username, method="home", visited_at=func.now(),
+                )
+            )  # fmt: skip
+        db.session.commit()
+    driver = login_as("t_manager")
+    driver.get(f"{live_server}/field/visits")
+    wait_ready(driver)
+    status = driver.find_element(By.CSS_SELECTOR, '[data-section="visits"] .list-status')
+    wait(driver, lambda _: status.text == "共 2 次", "both visits not listed")
+    picker = Select(driver.find_element(By.ID, "visit-worker"))
+    wait(driver, lambda _: len(picker.options) > 1, "no worker to pick")
+    picker.select_by_value(str(world.users["t_field"]))
+    wait(driver, lambda _: status.text == "共 1 次", "the log is not filtered by worker")
+    cards = driver.find_elements(By.CSS_SELECTOR, '[data-section="visits"] .visit-cards > li')
+    assert len(cards) == 1 and "t_field" in cards[0].text

@@ -96,6 +96,9 @@ def test_every_role_opens_every_field_page_with_the_controls_of_its_role(
         recorder = username in RECORDERS
         if name in ("cell", "visits"):
             assert ("visit-dialog" in parsed.ids) == recorder, url
+        if name == "visits":
+            # a grid worker's own log; those who oversee pick a worker (the per-worker log)
+            assert ("visit-worker" in parsed.ids) == (username != "t_field")
         if name == "cell":
             assert ("event-dialog" in parsed.ids) == recorder
             assert ('class="report-event' in html) == recorder

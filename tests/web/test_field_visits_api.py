@@ -201,6 +201,8 @@ def test_visits_list_redacted_for_those_who_do_not_read_names(
     assert hidden["redacted"] is True and hidden["name"] is None and hidden["note"] is None
     assert (hidden["user_name"], hidden["method"]) == ("t_field", "home")
     assert "赵甲" not in coordinator.get_data(as_text=True)
+    worker = {"id": world.users["t_field"], "name": "t_field"}
+    assert coordinator.json["workers"] == [worker] == mine.json["workers"]
     outside = as_field.get("/api/visits", query_string={"cell_id": world.cells["A1S"]})
     assert outside.status_code == 404
     bad = as_field.get("/api/visits", query_string={"per_page": 0})

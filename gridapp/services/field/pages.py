@@ -13,14 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from gridapp.core.errors import NotFound
-from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import Community, GridCell, User
 from gridapp.services import scope
-
-# Who records visits, field-log entries and events (docs/FIELD.md); coordinators read,
-# search the field log and close events.
-RECORD_ROLES = frozenset({Role.FIELD_STAFF.value, Role.GRID_MANAGER.value, Role.ADMIN.value})
+from gridapp.services.field.submit import RECORD_ROLES
 
 
 @dataclass(frozen=True)
@@ -33,6 +29,8 @@ class PageCell:
 
 
 def may_record(user: User) -> bool:
+    """Whether ``user`` records visits, field-log entries and events (docs/FIELD.md);
+    coordinators read, search the field log and close events."""
     return user.role in RECORD_ROLES
 
 

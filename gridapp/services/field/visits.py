@@ -120,7 +120,8 @@ def list_visits(
     per_page: int = 50,
 ) -> dict[str, Any]:
     """``GET /api/visits``: visits in scope newest first, of one cell (404 outside the
-    scope, like an unknown id) and/or by one worker."""
+    scope, like an unknown id) and/or by one worker; ``workers`` names everyone who made
+    a visit in scope (the per-worker log's choices)."""
     if cell_id is not None and not scope.includes(scope.visible_cell_ids(user), cell_id):
         raise NotFound(f"未找到编号为 {cell_id} 的网格")
     query = visit_query(user).where(in_scope(user))
@@ -135,6 +136,15 @@ def list_visits(
         per_page,
         lambda rows: answers(user, rows),
     )
+    answer["workers"] = [
+        {"id": worker_id, "name": name}
+        for worker_id, name in db.session.execute(
+            select(Visit.user_id, func.max(Visit.user_name))
+            .where(in_scope(user), Visit.user_id.is_not(None))
+            .group_by(Visit.user_id)
+            .order_by(func.max(Visit.user_name), Visit.user_id)
+        )
+    ]
     log_reads(user, named_households(answer["items"]), route, LIST_PURPOSE)
     db.session.commit()
     return answer

@@ -114,11 +114,21 @@ class VisitAnswer(VisitSchema):
     )
 
 
+class VisitWorker(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
 class VisitPage(Schema):
     total = fields.Integer(required=True)
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     items = fields.List(fields.Nested(VisitSchema), required=True)
+    workers = fields.List(
+        fields.Nested(VisitWorker),
+        required=True,
+        metadata={"description": "在范围内有走访记录的网格员（按人筛选）"},
+    )
 
 
 class DueArgs(Schema):

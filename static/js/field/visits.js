@@ -1,7 +1,7 @@
 // 走访 (/field/visits): the 四访 due list with its 走访 buttons (visit-form.js) and the visit
 // log — a grid worker's own visits, everyone's in scope for those who oversee (names and
 // notes only where they may read them). Marks #field data-state="ready" when both are drawn.
-import { button, el } from '../common/dom.js';
+import { button, el, option } from '../common/dom.js';
 import { getData, pageOf, showSaved } from './data.js';
 import { chips, dotted, dueText } from './format.js';
 import { pageState, startShell } from './shell.js';
@@ -13,6 +13,7 @@ const dueSection = document.querySelector('[data-section="due"]');
 const visitSection = document.querySelector('[data-section="visits"]');
 const own = visitSection.dataset.own === 'true';
 const more = visitSection.querySelector('button.more');
+const workerFilter = visitSection.querySelector('#visit-worker'); // overseers: one worker's log
 let page = 1;
 
 const visitForm = ctx.canRecord
@@ -64,11 +65,13 @@ async function loadVisits(reset) {
     listNode.replaceChildren();
   }
   try {
-    const params = own ? { user_id: ctx.userId, page } : { page };
+    const worker = own ? ctx.userId : workerFilter?.value;
+    const params = worker ? { user_id: worker, page } : { page };
     const { data, savedAt } = await getData(ctx.urls.visits, params);
     const { items, more: hasMore, total } = pageOf(data);
     showSaved(visitSection.querySelector('.data-saved'), savedAt);
     listNode.append(...items.map((v) => visitItem(v, ctx.vocab)));
+    fillWorkers(data.workers);
     status.textContent = total ? `共 ${total} 次` : '还没有走访记录';
     more.hidden = !hasMore;
   } catch (err) {
@@ -77,11 +80,18 @@ async function loadVisits(reset) {
   }
 }
 
+/** The workers an overseer may pick: those with visits in scope (kept once filled). */
+function fillWorkers(workers) {
+  if (!workerFilter || workerFilter.options.length > 1) return;
+  for (const worker of workers || []) workerFilter.append(option(worker.id, worker.name));
+}
+
 async function refresh() {
   const results = await Promise.allSettled([loadDue(), loadVisits(true)]);
   pageState(ctx, results.every((r) => r.status === 'fulfilled') ? 'ready' : 'error');
 }
 
+workerFilter?.addEventListener('change', () => loadVisits(true).catch(() => {}));
 more.addEventListener('click', () => {
   page += 1;
   loadVisits(false);
