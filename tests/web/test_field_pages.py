@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import Image
 
 from gridapp import ROOT
 from tests.conftest import PASSWORD, login
@@ -209,6 +210,16 @@ def test_the_manifest_names_the_field_pages_as_an_app(as_field: FlaskClient) -> 
     assert manifest["display"] == "standalone" and manifest["lang"] == "zh-CN"
     for icon in manifest["icons"]:
         assert (ROOT / icon["src"].lstrip("/")).is_file()
+    # home screens that want bitmaps get PNGs of the sizes they ask for
+    pngs = {
+        i["sizes"]: ROOT / i["src"].lstrip("/")
+        for i in manifest["icons"]
+        if i["type"] == "image/png"
+    }
+    assert set(pngs) == {"192x192", "512x512"}
+    for size, path in pngs.items():
+        with Image.open(path) as image:
+            assert (image.format, f"{image.width}x{image.height}") == ("PNG", size)
 
 
 @pytest.mark.parametrize(

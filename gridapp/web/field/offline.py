@@ -85,13 +85,23 @@ def manifest_response() -> Response:
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": THEME,
+        # The SVG, and PNGs of the same drawing for home screens that want bitmaps.
         "icons": [
             {
                 "src": url_for("static", filename="img/field-icon.svg"),
                 "sizes": "any",
                 "type": "image/svg+xml",
                 "purpose": "any",
-            }
+            },
+            *(
+                {
+                    "src": url_for("static", filename=f"img/field-icon-{size}.png"),
+                    "sizes": f"{size}x{size}",
+                    "type": "image/png",
+                    "purpose": "any",
+                }
+                for size in (192, 512)
+            ),
         ],
     }
     body = json.dumps(manifest, ensure_ascii=False)
