@@ -609,3 +609,32 @@ def test_a_manager_reads_one_workers_visit_log(
     wait(driver, lambda _: status.text == "共 1 次", "the log is not filtered by worker")
     cards = driver.find_elements(By.CSS_SELECTOR, '[data-section="visits"] .visit-cards > li')
     assert len(cards) == 1 and "t_field" in cards[0].text
+
+
+def test_an_admin_reads_the_household_access_log(
+    field_phone: Chrome,
+    login_as: LoginAs,
+    live_server: str,
+    app: Flask,
+    world: World,
+    field_households: dict[str, list[int]],  # noqa: F811
+) -> None:
+    """The worker's reads of her cell's households are listed for the admin, newest first,
+    and filtered by household."""
+    reader = login_as("t_field")
+    households = field_households["A1N"]
+    for household in households:
+        reader.get(f"{live_server}/api/households/{household}")
+    reader.delete_all_cookies()
+    driver = login_as("t_admin")
+    driver.get(f"{live_server}/field/access")
+    root = driver.find_element(By.ID, "access-log")
+    wait(driver, lambda _: root.get_attribute("data-state") == "ready", "log not drawn")
+    status = root.find_element(By.CSS_SELECTOR, ".list-status")
+    assert status.text == f"共 {len(households)} 条"
+    first = root.find_element(By.CSS_SELECTOR, "tbody tr")
+    assert str(households[-1]) in first.text and "t_field" in first.text  # newest first
+    root.find_element(By.ID, "access-household").send_keys(str(households[0]))
+    tap(driver, root.find_element(By.CSS_SELECTOR, ".access-filter button[type=submit]"))
+    wait(driver, lambda _: status.text == "共 1 条", "not filtered by household")
+    save_screenshot(driver, "field-access-log-phone.png")

@@ -271,3 +271,21 @@ def test_logout_clears_the_browser_cache_and_every_page_knows_its_user(
     assert response.status_code == 302
     assert response.headers["Clear-Site-Data"] == '"cache"'
     assert "offline-session.js" not in as_field.get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("t_admin", 200), ("t_coordinator", 403), ("t_manager", 403), ("t_field", 403)],
+)
+def test_the_access_log_page_is_for_admins_only(
+    app: Flask, world: World, username: str, status: int
+) -> None:
+    response = login(app.test_client(), username).get("/field/access")
+    html = response.get_data(as_text=True)
+    assert response.status_code == status
+    if status == 200:
+        assert 'data-api-url="/api/household-access"' in html
+        assert "/static/js/field/access.js" in html and 'href="/field/access"' in html
+    else:
+        assert "只有系统管理员" in html and "/static/js/field/access.js" not in html
+        assert 'href="/field/access"' not in html  # no menu entry either

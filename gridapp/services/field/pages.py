@@ -34,6 +34,11 @@ def may_record(user: User) -> bool:
     return user.role in RECORD_ROLES
 
 
+def may_read_access_log(user: User) -> bool:
+    """Whether ``user`` reads the household access log (admins, like its API)."""
+    return scope.is_admin(user)
+
+
 def page_cell(user: User, cell_id: int) -> PageCell:
     """The cell ``cell_id`` if ``user`` sees it; 404 otherwise (unknown or outside scope)."""
     row = db.session.execute(

@@ -23,7 +23,7 @@ from gridapp.core.vocab import (
     VISIT_METHOD_LABELS,
     service_kind_legend,
 )
-from gridapp.services.field.pages import may_record, page_cell
+from gridapp.services.field.pages import may_read_access_log, may_record, page_cell
 from gridapp.web.common import ID, base_data_urls, url_template
 from gridapp.web.field import offline
 from gridapp.web.mapframe import page_map
@@ -31,6 +31,7 @@ from gridapp.web.mapframe import page_map
 bp = Blueprint("field", __name__, url_prefix="/field")
 
 CELL_NOT_FOUND = "未找到该网格，或该网格不在您的管辖范围内"
+ACCESS_FORBIDDEN = "只有系统管理员可以查看住户信息访问记录"
 # Layer groups of the field maps (key, name in the layer control), bottom to top.
 HOME_OVERLAYS = (
     ("streets", "道路"),
@@ -152,6 +153,14 @@ def events() -> str:
 def visits() -> str:
     """走访记录: my visits (everyone's in scope for those who oversee) and the 四访 due list."""
     return _render("field/visits.html", "visits", api_urls=_api_urls("cells"))
+
+
+@bp.get("/access")
+def access() -> str | tuple[str, int]:
+    """住户信息访问记录: the household access log (admins only, like its API)."""
+    if not may_read_access_log(current_user):
+        return render_template("error.html", message=ACCESS_FORBIDDEN), 403
+    return render_template("field/access.html", api_url=url_for("field_api.household_access"))
 
 
 @bp.get("/manifest.webmanifest")
