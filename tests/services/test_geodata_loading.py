@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyrosm
 import pytest
@@ -18,7 +19,9 @@ from gridapp.core.geodemo.visits import DEMO_TODAY
 from gridapp.extensions import db
 from gridapp.models import (
     Building,
+    CellEvent,
     Community,
+    FieldLog,
     GridCell,
     Household,
     Member,
@@ -30,6 +33,7 @@ from gridapp.models import (
     User,
     Visit,
 )
+from gridapp.services.field.events import SLACK_M
 from gridapp.services.geodata.folders import write_geodata
 from gridapp.services.geodata.loading import load_geodata
 
@@ -52,6 +56,10 @@ def folder(helsinki: SubdistrictResult, tmp_path: Path) -> Path:
 
 def _count(model: type) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _count_where(condition: Any) -> int:
+    return int(db.session.scalar(select(func.count()).where(condition)) or 0)
 
 
 def test_load_writes_every_layer(
@@ -125,7 +133,9 @@ def test_load_writes_every_layer(
 def test_loading_twice_adds_nothing(app: Flask, db_session: None, folder: Path) -> None:
     with app.app_context():
         load_geodata(folder)
-        tables = (GridCell, Building, StreetEdge, Member, PartyOrg, Household, Visit)
+        tables = (
+            GridCell, Building, StreetEdge, Member, PartyOrg, Household, Visit, CellEvent, FieldLog
+        )  # fmt: skip
         counts = [_count(m) for m in tables]
         message = load_geodata(folder)
         assert "已是最新" in message
@@ -137,12 +147,21 @@ def test_a_changed_folder_replaces_the_subdistrict(
 ) -> None:
     with app.app_context():
         load_geodata(folder)
-        counts = [_count(m) for m in (GridCell, Building, StreetEdge)]
+        tables = (GridCell, Building, StreetEdge, Visit, CellEvent, FieldLog)
+        counts = [_count(m) for m in tables]
         meta = json.loads((folder / "meta.json").read_text())
         meta["fingerprint"] = "changed"
         (folder / "meta.json").write_text(json.dumps(meta))
+        for name in ("events.json", "field_logs.json"):  # one record fewer of each
+            body = json.loads((folder / name).read_text())
+            body["rows"].pop()
+            (folder / name).write_text(json.dumps(body))
         load_geodata(folder)
-        assert [_count(m) for m in (GridCell, Building, StreetEdge)] == counts
+        assert [_count(m) for m in tables] == [*counts[:4], counts[4] - 1, counts[5] - 1]
+        orphans = [
+            _count_where(CellEvent.cell_id.is_(None)), _count_where(FieldLog.cell_id.is_(None))
+        ]  # fmt: skip
+        assert orphans == [0, 0]  # the old generated records went, none left without a cell
         subs = db.session.scalars(select(Subdistrict).where(Subdistrict.code == "110105900")).all()
         assert len(subs) == 1 and subs[0].source_hash == "changed"
 
@@ -213,3 +232,59 @@ def test_visits_and_member_details_load_moved_to_the_day_of_loading(
         assert max(m.joined_on or date.min for m in members) == later + max(
             date.fromisoformat(m.joined_on) for m in helsinki.members
         )
+
+
+def test_events_and_field_log_load_moved_to_the_day_of_loading(
+    app: Flask, db_session: None, folder: Path, helsinki: SubdistrictResult
+) -> None:
+    """Events and field-log entries load by their cell's worker, moved by the days from
+    DEMO_TODAY to the day of loading, each event where the API would accept it."""
+    later = timedelta(days=10)
+    with app.app_context():
+        load_geodata(folder, today=DEMO_TODAY + later)
+        events = db.session.execute(
+            select(CellEvent, GridCell.code, User.username)
+            .join(GridCell, GridCell.id == CellEvent.cell_id)
+            .join(User, User.id == CellEvent.reported_by)
+            .where(CellEvent.client_key.startswith("demo-event-110105900-"))
+        ).all()
+        assert len(events) == len(helsinki.events) > 0
+        generated = {e.key: e for e in helsinki.events}
+        for event, cell_code, username in events:
+            e = generated[event.client_key]
+            assert (cell_code, username, event.category, event.description) == (
+                e.cell_code, e.worker, e.category, e.description
+            )  # fmt: skip
+            assert event.reported_at == datetime.fromisoformat(e.reported_at) + later
+            if e.closed_at:
+                assert event.status == "closed" and event.closed_by == event.reported_by
+                assert event.closed_at == datetime.fromisoformat(e.closed_at) + later
+                assert event.closer_name == event.reporter_name and event.close_note
+            else:
+                assert event.status == "open" and event.closed_at is None
+            assert event.photo_id is None
+        assert {event.status for event, _, _ in events} == {"open", "closed"}
+        outside = db.session.scalar(
+            text(
+                "SELECT count(*) FROM cell_events e JOIN grid_cells c ON c.id = e.cell_id "
+                "WHERE e.client_key LIKE 'demo-event-110105900-%' "
+                "AND NOT ST_DWithin(c.geom::geography, e.geom::geography, :slack)"
+            ),
+            {"slack": SLACK_M},
+        )
+        assert outside == 0  # the rule events.report_event checks
+        logs = db.session.execute(
+            select(FieldLog, GridCell.code, User.username)
+            .join(GridCell, GridCell.id == FieldLog.cell_id)
+            .join(User, User.id == FieldLog.user_id)
+            .where(FieldLog.client_key.startswith("demo-log-110105900-"))
+        ).all()
+        assert len(logs) == len(helsinki.logs) > 0
+        entries = {g.key: g for g in helsinki.logs}
+        for entry, cell_code, username in logs:
+            g = entries[entry.client_key]
+            assert (cell_code, username, entry.seen, entry.problems) == (
+                g.cell_code, g.worker, g.seen, g.problems
+            )  # fmt: skip
+            assert entry.day == date.fromisoformat(g.day) + later
+        assert max(entry.day for entry, _, _ in logs) < DEMO_TODAY + later

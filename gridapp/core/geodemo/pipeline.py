@@ -26,6 +26,8 @@ from gridapp.core.geodemo.blocks import (
     polygonise_blocks,
     study_area,
 )
+from gridapp.core.geodemo.events import EventOut, event_history
+from gridapp.core.geodemo.field_logs import LogOut, field_log_history
 from gridapp.core.geodemo.grid_work import GridWork, grid_work
 from gridapp.core.geodemo.households import HouseholdOut, make_households
 from gridapp.core.geodemo.raw import RawBuilding, RawGeography
@@ -101,6 +103,8 @@ class SubdistrictResult:
     work: GridWork = field(default_factory=GridWork)
     households: list[HouseholdOut] = field(default_factory=list)
     visits: list[VisitOut] = field(default_factory=list)
+    events: list[EventOut] = field(default_factory=list)
+    logs: list[LogOut] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
@@ -137,6 +141,13 @@ class SubdistrictResult:
                 f"{v.key}|{v.cell_code}|{v.worker}|{v.building_ref}|{v.unit}|{v.room}|"
                 f"{v.member}|{v.method}|{v.visited_at}|{v.note}".encode()
             )
+        for ev in self.events:
+            h.update(
+                f"{ev.key}|{ev.cell_code}|{ev.worker}|{ev.category}|{ev.description}|"
+                f"{ev.geom.wkt}|{ev.reported_at}|{ev.closed_at}|{ev.close_note}".encode()
+            )
+        for g in self.logs:
+            h.update(f"{g.key}|{g.cell_code}|{g.worker}|{g.day}|{g.seen}|{g.problems}".encode())
         return h.hexdigest()
 
 
@@ -271,11 +282,13 @@ def build_subdistrict(
         if unit.service_point >= 0:
             unit.service_point += first_shared
 
-    say("  [7/7] 生成住户与走访记录")
+    say("  [7/7] 生成住户、走访记录、事件与民情日志")
     household_rows = make_households(buildings, org_members, settings.seed)
     visits = visit_history(
         buildings, household_rows, org_members, work.workers, sub_code, settings.seed
     )
+    events = event_history(communities, cells, buildings, work.workers, sub_code, settings.seed)
+    logs = field_log_history(work.workers, sub_code, settings.seed)
 
     sub_geom = _union([c.geom for c in communities])
     result = SubdistrictResult(
@@ -297,6 +310,8 @@ def build_subdistrict(
         work=work,
         households=household_rows,
         visits=visits,
+        events=events,
+        logs=logs,
     )
     result.stats = {
         "communities": len(communities),
@@ -321,6 +336,9 @@ def build_subdistrict(
             any(t in DIFFICULTY_TAGS for t in r.tags) for r in household_rows
         ),
         "visits": len(visits),
+        "events": len(events),
+        "events_closed": sum(bool(e.closed_at) for e in events),
+        "field_logs": len(logs),
     }
     say("  完成：" + "，".join(f"{k}={v}" for k, v in result.stats.items()))
     return result

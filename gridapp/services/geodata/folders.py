@@ -7,8 +7,10 @@ Layout of a folder::
     organisation.json  party organisations, members, volunteer teams
     households.json    household records (户), one row each under a header of columns
     visits.json        past visits (走访), the same way (absent in older folders: none)
+    events.json        past events (事件上报), the same way, at lon/lat in EPSG:4326
+    field_logs.json    past field-log entries (民情日志), the same way
     meta.json          codes, names, source, fingerprint, counts, and ``as_of``: the day
-                       the dated facts (visits, join dates) are generated as of
+                       the dated facts (visits, events, field log, join dates) are generated as of
 """
 
 from __future__ import annotations
@@ -44,6 +46,21 @@ VISIT_COLUMNS = (
     "visited_at",
     "note",
 )
+EVENTS = "events.json"
+EVENT_COLUMNS = (
+    "key",
+    "cell_code",
+    "worker",
+    "category",
+    "description",
+    "lon",
+    "lat",
+    "reported_at",
+    "closed_at",
+    "close_note",
+)
+FIELD_LOGS = "field_logs.json"
+FIELD_LOG_COLUMNS = ("key", "cell_code", "worker", "day", "seen", "problems")
 LAYERS = (
     "subdistrict",
     "communities",
@@ -168,6 +185,8 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
         )
         _write_rows(tmp / HOUSEHOLDS, HOUSEHOLD_COLUMNS, result.households)
         _write_rows(tmp / VISITS, VISIT_COLUMNS, result.visits)
+        _write_rows(tmp / EVENTS, EVENT_COLUMNS, _events_in_degrees(result))
+        _write_rows(tmp / FIELD_LOGS, FIELD_LOG_COLUMNS, result.logs)
         meta = {
             "code": result.code,
             "name": result.name,
@@ -191,9 +210,18 @@ def write_geodata(result: SubdistrictResult, folder: Path) -> Path:
 
 
 def _write_rows(path: Path, columns: tuple[str, ...], records: Sequence[Any]) -> None:
-    rows = [[getattr(r, c) for c in columns] for r in records]
+    rows = [[r[c] if isinstance(r, dict) else getattr(r, c) for c in columns] for r in records]
     body = {"columns": list(columns), "rows": rows}
     path.write_text(json.dumps(body, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _events_in_degrees(result: SubdistrictResult) -> list[dict[str, Any]]:
+    """The events as dicts by ``EVENT_COLUMNS``, their points as lon/lat (EPSG:4326)."""
+    points = gpd.GeoSeries([e.geom for e in result.events], crs=result.crs).to_crs("EPSG:4326")
+    return [
+        {**vars(e), "lon": round(p.x, 7), "lat": round(p.y, 7)}
+        for e, p in zip(result.events, points, strict=True)
+    ]
 
 
 def read_households(folder: Path) -> list[dict[str, Any]]:
@@ -208,6 +236,19 @@ def read_visits(folder: Path) -> list[dict[str, Any]]:
     """The past visits of a folder, as dicts by ``VISIT_COLUMNS`` (none in a folder
     written before visits were generated)."""
     path = Path(folder) / VISITS
+    return _read_rows(path) if path.exists() else []
+
+
+def read_events(folder: Path) -> list[dict[str, Any]]:
+    """The past events of a folder, as dicts by ``EVENT_COLUMNS`` (none in an older one)."""
+    path = Path(folder) / EVENTS
+    return _read_rows(path) if path.exists() else []
+
+
+def read_field_logs(folder: Path) -> list[dict[str, Any]]:
+    """The past field-log entries of a folder, by ``FIELD_LOG_COLUMNS`` (none in an older
+    one)."""
+    path = Path(folder) / FIELD_LOGS
     return _read_rows(path) if path.exists() else []
 
 

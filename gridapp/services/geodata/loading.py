@@ -4,7 +4,8 @@ Loading the same folder twice changes nothing (the content fingerprint is stored
 subdistrict); loading a changed folder replaces that subdistrict as a whole. The steps:
 the places (``loading_places``), then the people and the grid work (``loading_people``),
 then the household records (``loading_households``), then the past visits
-(``loading_visits``, which also moves the folder's dated facts to the day of loading).
+(``loading_visits``, which also moves the folder's dated facts to the day of loading), then
+the past events and field-log entries (``loading_field``, moved the same way).
 A folder that breaks a rule raises :class:`gridapp.core.errors.LoadError`.
 """
 
@@ -18,12 +19,15 @@ from sqlalchemy import delete, select
 from gridapp.extensions import db
 from gridapp.models import Subdistrict
 from gridapp.services.geodata.folders import (
+    read_events,
+    read_field_logs,
     read_households,
     read_layers,
     read_meta,
     read_organisation,
     read_visits,
 )
+from gridapp.services.geodata.loading_field import load_field_records
 from gridapp.services.geodata.loading_households import load_households
 from gridapp.services.geodata.loading_people import Ids, load_grid_work, load_people
 from gridapp.services.geodata.loading_places import Progress, load_places
@@ -44,6 +48,8 @@ def load_geodata(folder: Path, progress: Progress | None = None, today: date | N
     organisation = read_organisation(folder)
     household_rows = read_households(folder)
     visit_rows = read_visits(folder)
+    event_rows = read_events(folder)
+    log_rows = read_field_logs(folder)
     shift = clock_shift(meta, today)
     shift_join_dates(organisation["members"], shift)
     try:
@@ -75,6 +81,8 @@ def load_geodata(folder: Path, progress: Progress | None = None, today: date | N
         load_households(household_rows, places.building, building_households)
         say(f"  导入走访记录 ({len(visit_rows)})")
         load_visits(visit_rows, places.cell, places.building, member_ids, shift)
+        say(f"  导入事件 ({len(event_rows)}) 与民情日志 ({len(log_rows)})")
+        load_field_records(meta["code"], event_rows, log_rows, places.cell, shift)
         session.commit()
     except Exception:
         session.rollback()
@@ -84,5 +92,6 @@ def load_geodata(folder: Path, progress: Progress | None = None, today: date | N
         f"已导入 {meta['name']} ({meta['code']})：{stats.get('communities')} 个社区，"
         f"{stats.get('cells')} 个网格，{stats.get('buildings')} 栋建筑，"
         f"{stats.get('street_edges')} 条路段，{stats.get('service_points')} 个服务阵地，"
-        f"{len(household_rows)} 条住户记录，{len(visit_rows)} 条走访记录"
+        f"{len(household_rows)} 条住户记录，{len(visit_rows)} 条走访记录，"
+        f"{len(event_rows)} 条事件，{len(log_rows)} 条民情日志"
     )

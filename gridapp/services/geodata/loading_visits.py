@@ -50,19 +50,22 @@ def load_visits(
     if not rows:
         return 0
     households = _households(list(building_id.values()))
-    workers = {
-        username: (uid, name or username)
-        for uid, username, name in db.session.execute(
-            select(User.id, User.username, User.display_name).where(
-                User.username.in_({str(r["worker"]) for r in rows})
-            )
-        )
-    }
+    workers = worker_users({str(r["worker"]) for r in rows})
     values = []
     for n, row in enumerate(rows, start=1):
         values.append(_visit(n, row, cell_id, building_id, households, member_ids, workers, shift))
     db.session.execute(insert(Visit), values)
     return len(values)
+
+
+def worker_users(usernames: set[str]) -> dict[str, tuple[int, str]]:
+    """The users by username: their id and the name their records show."""
+    return {
+        username: (uid, name or username)
+        for uid, username, name in db.session.execute(
+            select(User.id, User.username, User.display_name).where(User.username.in_(usernames))
+        )
+    }
 
 
 def _households(building_ids: list[int]) -> dict[tuple[int, str, str], int]:
