@@ -18,3 +18,9 @@ def test_coordinator_sees_only_own_subdistrict_cells(as_coordinator: FlaskClient
     assert body is not None
     codes = sorted(f["properties"]["code"] for f in body["features"])
     assert codes == ["110199001001001", "110199001001002", "110199001002001", "110199001002002"]
+
+
+def test_the_favicon_is_served_to_anyone(client: FlaskClient) -> None:
+    with client.get("/favicon.ico") as response:  # closes the file the answer streams
+        assert response.status_code == 200 and response.mimetype == "image/png"
+        assert response.data.startswith(b"\x89PNG")

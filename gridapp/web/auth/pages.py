@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import (
     LoginManager,
     UserMixin,
@@ -24,7 +33,14 @@ from gridapp.services import auth
 bp = Blueprint("auth", __name__)
 
 # Endpoints reachable without logging in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.favicon", "static"})
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The app's icon where browsers look for it unasked (a file opened directly, an error
+    page), so they never log a 404 for it."""
+    return current_app.send_static_file("img/field-icon-192.png")
 
 
 class LoginForm(FlaskForm):
