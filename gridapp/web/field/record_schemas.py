@@ -11,8 +11,7 @@ from marshmallow import ValidationError, fields, validate
 
 from gridapp.core.vocab import EVENT_CATEGORY_LABELS, EVENT_STATUSES
 from gridapp.services.field import events, field_log
-from gridapp.services.field.paging import MAX_PER_PAGE
-from gridapp.web.field.schemas import ROW_ID
+from gridapp.web.field.schemas import ROW_ID, PageArgs
 from gridapp.web.validation import Schema
 
 CATEGORIES = "、".join(f"{key} {label}" for key, label in EVENT_CATEGORY_LABELS.items())
@@ -27,20 +26,6 @@ def client_key() -> fields.String:
             "description": "手机生成的唯一编号（8–64 位字母、数字、- 或 _，如 UUID）；"
             "同一编号再次提交返回已保存的记录",
         },
-    )
-
-
-def page_field() -> fields.Integer:
-    return fields.Integer(
-        load_default=1, validate=validate.Range(min=1, max=100000), metadata={"label": "页码"}
-    )
-
-
-def per_page_field() -> fields.Integer:
-    return fields.Integer(
-        load_default=50,
-        validate=validate.Range(min=1, max=MAX_PER_PAGE),
-        metadata={"label": "每页条数"},
     )
 
 
@@ -81,7 +66,7 @@ class EventForm(Schema):
     )
 
 
-class EventArgs(Schema):
+class EventArgs(PageArgs):
     status = fields.String(
         load_default="all",
         validate=validate.OneOf(events.STATUSES),
@@ -92,8 +77,6 @@ class EventArgs(Schema):
     )
     cell_id = fields.Integer(validate=ROW_ID, metadata={"label": "网格编号"})
     community_id = fields.Integer(validate=ROW_ID, metadata={"label": "社区编号"})
-    page = page_field()
-    per_page = per_page_field()
 
 
 class CloseBody(Schema):
@@ -157,7 +140,7 @@ class FieldLogBody(Schema):
     )
 
 
-class FieldLogArgs(Schema):
+class FieldLogArgs(PageArgs):
     q = fields.String(
         validate=validate.Length(max=100),
         metadata={
@@ -169,8 +152,6 @@ class FieldLogArgs(Schema):
     user_id = fields.Integer(validate=ROW_ID, metadata={"label": "填写人编号"})
     date_from = fields.Date(metadata={"label": "起始日期"})
     date_to = fields.Date(metadata={"label": "截止日期"})
-    page = page_field()
-    per_page = per_page_field()
 
 
 class FieldLogEntry(Schema):

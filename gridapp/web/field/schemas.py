@@ -24,13 +24,9 @@ class CountArgs(Schema):
     subdistrict_id = fields.Integer(validate=ROW_ID, metadata={"description": "只统计该街道"})
 
 
-class AccessArgs(Schema):
-    user_id = fields.Integer(
-        validate=ROW_ID, metadata={"label": "查阅人编号", "description": "只看该用户的查阅"}
-    )
-    household_id = fields.Integer(
-        validate=ROW_ID, metadata={"label": "住户编号", "description": "只看该住户被查阅的记录"}
-    )
+class PageArgs(Schema):
+    """The page of a list answer (1…) and its size (1…MAX_PER_PAGE)."""
+
     page = fields.Integer(
         load_default=1, validate=validate.Range(min=1, max=100000), metadata={"label": "页码"}
     )
@@ -38,6 +34,15 @@ class AccessArgs(Schema):
         load_default=50,
         validate=validate.Range(min=1, max=MAX_PER_PAGE),
         metadata={"label": "每页条数"},
+    )
+
+
+class AccessArgs(PageArgs):
+    user_id = fields.Integer(
+        validate=ROW_ID, metadata={"label": "查阅人编号", "description": "只看该用户的查阅"}
+    )
+    household_id = fields.Integer(
+        validate=ROW_ID, metadata={"label": "住户编号", "description": "只看该住户被查阅的记录"}
     )
 
 

@@ -10,8 +10,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from gridapp.core.reminders import REASON_LABELS
 from gridapp.core.vocab import VISIT_METHODS
-from gridapp.services.field.paging import MAX_PER_PAGE
-from gridapp.web.field.schemas import ROW_ID
+from gridapp.web.field.schemas import ROW_ID, PageArgs
 from gridapp.web.validation import Schema
 
 CLIENT_KEY = r"^[A-Za-z0-9_-]{8,64}$"
@@ -63,17 +62,9 @@ class VisitForm(Schema):
             raise ValidationError("经度和纬度应同时填写")
 
 
-class VisitListArgs(Schema):
+class VisitListArgs(PageArgs):
     cell_id = fields.Integer(validate=ROW_ID, metadata={"label": "网格编号"})
     user_id = fields.Integer(validate=ROW_ID, metadata={"label": "网格员编号"})
-    page = fields.Integer(
-        load_default=1, validate=validate.Range(min=1, max=100000), metadata={"label": "页码"}
-    )
-    per_page = fields.Integer(
-        load_default=50,
-        validate=validate.Range(min=1, max=MAX_PER_PAGE),
-        metadata={"label": "每页条数"},
-    )
 
 
 class VisitSchema(Schema):
