@@ -43,7 +43,8 @@ def encode_photo(data: bytes, limits: Limits = Limits()) -> EncodedPhoto:
     if len(data) > limits.max_bytes:
         raise TooLarge(f"照片超过 {limits.max_bytes // (1024 * 1024)} MB，请压缩后再上传")
     image = _open(data, limits)
-    fmt = str(image.format)
+    # A phone's JPEG with a second picture inside (MPO: depth map, preview) is its first.
+    fmt = "JPEG" if image.format == "MPO" else str(image.format)
     image = ImageOps.exif_transpose(image)
     if max(image.size) > limits.max_side:
         image.thumbnail((limits.max_side, limits.max_side), Image.Resampling.LANCZOS)
@@ -82,6 +83,6 @@ def _open(data: bytes, limits: Limits) -> Image.Image:
         raise UnsupportedMedia(f"文件不是可识别的图片，只接受 {kinds} 格式的照片") from None
     except (OSError, SyntaxError, ValueError):
         raise UnsupportedMedia("图片文件已损坏或不完整，请重新拍摄或选择") from None
-    if getattr(image, "n_frames", 1) > 1:
+    if image.format != "MPO" and getattr(image, "n_frames", 1) > 1:
         raise UnsupportedMedia("不接受动图，请上传单张照片")
     return image

@@ -94,3 +94,29 @@ def test_bytes_and_pixel_limits() -> None:
     # A small file that claims a huge canvas (decompression bomb) is refused unread.
     with pytest.raises(TooLarge, match="像素"):
         encode_photo(_image("PNG", size=(2000, 2000)), Limits(max_pixels=1_000_000))
+
+
+def test_a_phones_multi_picture_jpeg_is_its_first_picture() -> None:
+    first, second = Image.new("RGB", (64, 48), (200, 0, 0)), Image.new("RGB", (32, 24))
+    out = io.BytesIO()
+    first.save(out, "MPO", save_all=True, append_images=[second])
+    photo = encode_photo(out.getvalue())
+    image = Image.open(io.BytesIO(photo.data))
+    assert (photo.mime, image.format, image.size) == ("image/jpeg", "JPEG", (64, 48))
+    assert getattr(image, "n_frames", 1) == 1
+
+
+def test_an_animated_webp_is_refused() -> None:
+    frames = [Image.new("RGB", (20, 20), (i * 40, 0, 0)) for i in range(3)]
+    out = io.BytesIO()
+    frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:])
+    with pytest.raises(UnsupportedMedia, match="动图"):
+        encode_photo(out.getvalue())
+
+
+@pytest.mark.parametrize(("mode", "fmt"), [("CMYK", "JPEG"), ("I;16", "PNG"), ("LA", "WEBP")])
+def test_unusual_colour_modes_are_re_encoded(mode: str, fmt: str) -> None:
+    out = io.BytesIO()
+    Image.new(mode, (30, 20)).save(out, fmt)
+    photo = encode_photo(out.getvalue())
+    assert Image.open(io.BytesIO(photo.data)).format == fmt and photo.width == 30
