@@ -3,9 +3,9 @@
 GCJ-02 (高德, 腾讯, Google inside China) and BD-09 (百度) shift WGS-84 by a few hundred
 metres with a published obfuscation, not a projection: no EPSG code and no ``.prj`` can
 declare them, so whoever brings a file says which one it is in. The transforms are
-prcoords' (public domain): the forward one is the published formula, the inverse its
-iterative ("bored") solution, exact to about a centimetre — the one-step inverse many
-tools use is off by up to ~2 m. tests/core/test_datums.py cross-checks prcoords against two
+prcoords' (public domain) forward formulas; the inverse solves them by prcoords' fixed-point
+("bored") iteration run to under a millimetre — the one-step inverse many tools use is off
+by up to ~2 m. tests/core/test_datums.py cross-checks prcoords against two
 other implementations.
 
 Outside mainland China's bounding box the maps do not shift, and neither do we.
@@ -39,10 +39,8 @@ DATUM_LABELS = {
     Datum.BD09: "BD-09（百度地图）",
 }
 
-_TO_WGS84: dict[Datum, LatLon] = {
-    Datum.GCJ02: prcoords.gcj_wgs_bored,
-    Datum.BD09: prcoords.bd_wgs_bored,
-}
+TOLERANCE_DEG = 1e-10
+MAX_STEPS = 30
 _FROM_WGS84: dict[Datum, LatLon] = {
     Datum.GCJ02: prcoords.wgs_gcj,
     Datum.BD09: prcoords.wgs_bd,
@@ -58,7 +56,21 @@ def to_wgs84(geom: G, datum: Datum) -> G:
     """``geom`` (lon/lat in ``datum``) in WGS-84; Z and M are not kept."""
     if datum is Datum.WGS84:
         return geom
-    return _apply(geom, _TO_WGS84[datum])
+    forward = _FROM_WGS84[datum]
+    return _apply(geom, lambda shifted, _check: _inverse(forward, shifted))
+
+
+def _inverse(forward: LatLon, shifted: prcoords.Coords) -> tuple[float, float]:
+    """The WGS-84 point ``forward`` takes to ``shifted``: prcoords' fixed-point ("bored")
+    iteration, run to 1e-10° (under a millimetre) where prcoords stops near 1e-5 m/°."""
+    guess = shifted
+    for _ in range(MAX_STEPS):
+        lat, lon = forward(guess, False)
+        d_lat, d_lon = lat - shifted.lat, lon - shifted.lon
+        guess = prcoords.Coords(guess.lat - d_lat, guess.lon - d_lon)
+        if abs(d_lat) < TOLERANCE_DEG and abs(d_lon) < TOLERANCE_DEG:
+            break
+    return guess.lat, guess.lon
 
 
 def from_wgs84(geom: G, datum: Datum) -> G:

@@ -140,6 +140,7 @@ def _known_ids(world: World) -> dict[str, list[int] | list[str]]:
         "org_id": [1, 2],
         "assignment_id": [1, 2],
         "kind": ["members", "teams", "assignments"],
+        "layer": ["cells", "communities", "buildings", "service_points"],
         "member_id": [1, 2],
         "household_id": [1, 2],
         "event_id": [1, 2],

@@ -210,6 +210,17 @@ ROUTES: dict[str, Spec] = {
         bare=True,
         shows=(*CELL_ROWS, "branch", "team", "worker"),
     ),
+    # data in and out
+    "GET /api/exports/<any(cells, communities, buildings, service_points):layer>": Spec(
+        lambda g, p: Req(
+            path={"layer": "cells"},
+            query=filter_by("community_id", world_table("communities"), format="csv")(g, p).query,
+        ),
+        level="community",
+        bare=True,
+        shows=CELL_ROWS,
+        policy="the visible rows of the layer (cells here), as a file",
+    ),
     "GET /api/imports/<any(members, teams, assignments):kind>/template": Spec(
         lambda g, p: Req(path={"kind": "members"}), policy="a fixed template: no rows"
     ),
