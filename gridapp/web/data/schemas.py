@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
+
 from marshmallow import fields, validate
 
 from gridapp.core.datums import DATUM_LABELS, Datum
 from gridapp.core.layer_write import FORMAT_LABELS, ExportFormat
 from gridapp.web.validation import Schema
 
+E = TypeVar("E", bound=StrEnum)
+
+
+def _choice(default: E, labels: Mapping[E, str], label: str) -> fields.String:
+    """A string field taking one key of ``labels`` (documented with their Chinese names)."""
+    return fields.String(
+        load_default=default.value,
+        validate=validate.OneOf([str(k) for k in labels]),
+        metadata={
+            "label": label,
+            "description": "；".join(f"{k}: {v}" for k, v in labels.items()),
+        },
+    )
+
 
 class ExportArgs(Schema):
-    format = fields.String(
-        load_default=ExportFormat.GPKG.value,
-        validate=validate.OneOf([f.value for f in ExportFormat]),
-        metadata={
-            "label": "文件格式",
-            "description": "；".join(f"{k.value}: {v}" for k, v in FORMAT_LABELS.items()),
-        },
-    )
-    datum = fields.String(
-        load_default=Datum.WGS84.value,
-        validate=validate.OneOf([d.value for d in Datum]),
-        metadata={
-            "label": "坐标系",
-            "description": "；".join(f"{k.value}: {v}" for k, v in DATUM_LABELS.items()),
-        },
-    )
+    format = _choice(ExportFormat.GPKG, FORMAT_LABELS, "文件格式")
+    datum = _choice(Datum.WGS84, DATUM_LABELS, "坐标系")
     community_id = fields.Integer(
         validate=validate.Range(min=1, max=2**31 - 1),
         metadata={"label": "社区编号", "description": "只导出该社区"},
