@@ -28,7 +28,7 @@ from gridapp.core.vocab import EVENT_CATEGORY_LABELS, EVENT_STATUS_LABELS, Role
 from gridapp.extensions import db
 from gridapp.models import CellEvent, Community, GridCell, User
 from gridapp.services import scope
-from gridapp.services.field import photos, submit
+from gridapp.services.field import submit
 from gridapp.services.field.paging import page_of
 from gridapp.services.queries import AnySelect
 
@@ -47,10 +47,6 @@ class EventReport:
     description: str
     lat: float
     lon: float
-
-
-class _Raced(Exception):
-    """Another copy of the same report was stored while this one was being written."""
 
 
 # --- who may -----------------------------------------------------------------------------
@@ -98,32 +94,27 @@ def report_event(
         return event_by_id(stored.id), False
     category, description = _checked(report)
     _check_in_cell(cell, report.lon, report.lat)
-    try:
-        with photos.stored(photo, cell.id, user, private=False) as saved:
-            row, created = submit.submit_once(
-                CellEvent,
-                report.client_key,
-                CellEvent.reported_by,
-                user,
-                lambda: CellEvent(
-                    client_key=report.client_key,
-                    cell_id=cell.id,
-                    category=category,
-                    description=description,
-                    geom=from_shape(Point(report.lon, report.lat), srid=4326),
-                    photo_id=saved.id if saved is not None else None,
-                    status="open",
-                    reported_by=user.id,
-                    reporter_name=user.display_name or user.username,
-                ),
-            )
-            if not created:
-                raise _Raced
-            db.session.commit()
-    except _Raced:
-        db.session.rollback()  # this copy's photo row goes, and stored() removed its file
-        return report_event(user, report, None)
-    return event_by_id(row.id), True
+    return submit.submit_with_photo(
+        CellEvent,
+        report.client_key,
+        CellEvent.reported_by,
+        user,
+        photo,
+        cell.id,
+        private=False,
+        create=lambda saved: CellEvent(
+            client_key=report.client_key,
+            cell_id=cell.id,
+            category=category,
+            description=description,
+            geom=from_shape(Point(report.lon, report.lat), srid=4326),
+            photo_id=saved.id if saved is not None else None,
+            status="open",
+            reported_by=user.id,
+            reporter_name=user.display_name or user.username,
+        ),
+        answer=lambda row: event_by_id(row.id),
+    )
 
 
 def _checked(report: EventReport) -> tuple[str, str]:

@@ -19,10 +19,12 @@ from sqlalchemy.orm import InstrumentedAttribute
 from gridapp.core.errors import Conflict, Forbidden
 from gridapp.core.vocab import Role
 from gridapp.extensions import db
-from gridapp.models import CellEvent, FieldLog, GridCell, User, Visit
+from gridapp.models import CellEvent, FieldLog, GridCell, Photo, User, Visit
 from gridapp.services import scope
+from gridapp.services.field import photos
 
 T = TypeVar("T", Visit, FieldLog, CellEvent)
+R = TypeVar("R")
 
 
 RECORD_ROLES = frozenset({Role.ADMIN.value, Role.GRID_MANAGER.value, Role.FIELD_STAFF.value})
@@ -71,6 +73,43 @@ def submit_once(
             raise
         return found, False
     return row, True
+
+
+class _LostRace(Exception):
+    """A copy with the same key was stored while this one was being written."""
+
+
+def submit_with_photo(
+    model: type[T],
+    client_key: str,
+    owner: InstrumentedAttribute[Any],
+    user: User,
+    photo: bytes | None,
+    cell_id: int,
+    *,
+    private: bool,
+    create: Callable[[Photo | None], T],
+    answer: Callable[[T], R],
+) -> tuple[R, bool]:
+    """Store the record ``create`` makes with its photo (``photos.stored``) and commit:
+    ``(answer(row), True)``. When a copy with the same key landed first, this copy and its
+    photo (row and file) go and ``(answer(stored row), False)`` is given. ``answer`` runs
+    before the commit, so what it writes (the access log) lands with the record."""
+    try:
+        with photos.stored(photo, cell_id, user, private=private) as saved:
+            row, created = submit_once(model, client_key, owner, user, lambda: create(saved))
+            if not created:
+                raise _LostRace
+            result = answer(row)
+            db.session.commit()
+            return result, True
+    except _LostRace:
+        db.session.rollback()  # our photo row goes; photos.stored removed the file
+    found = _stored(model, client_key, owner, user)
+    assert found is not None
+    result = answer(found)
+    db.session.commit()
+    return result, False
 
 
 def already_submitted(

@@ -23,16 +23,14 @@ from sqlalchemy import func, select
 
 from gridapp.core.clock import LOCAL_TZ
 from gridapp.core.errors import BadRequest, Forbidden, NotFound, Unprocessable
-from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import Building, Household, Member, MemberRegistration, User, Visit
 from gridapp.services import scope
-from gridapp.services.field import photos, submit
+from gridapp.services.field import submit
 from gridapp.services.field.access import current_route, log_reads
 from gridapp.services.field.paging import page_of
 from gridapp.services.field.visit_rows import answers, in_scope, named_households, visit_query
 
-RECORDERS = frozenset({Role.FIELD_STAFF.value, Role.GRID_MANAGER.value, Role.ADMIN.value})
 MAX_DAYS_BACK = 30
 CLOCK_SLACK = timedelta(minutes=5)  # a phone's clock a little ahead is not "the future"
 RECORD_PURPOSE = "登记走访"
@@ -70,7 +68,7 @@ def authorize_visit(user: User, household_id: int | None, member_id: int | None)
 
 
 def _require_recorder(user: User) -> None:
-    if user.role not in RECORDERS:
+    if user.role not in submit.RECORD_ROLES:
         raise Forbidden("只有网格员、网格管理员和系统管理员可以登记走访")
 
 
@@ -89,25 +87,17 @@ def record_visit(
     if found is not None:
         return _answer(user, found.id, route), False
     visited_at = _visited_at(data.visited_at, now or datetime.now(UTC))
-    try:
-        with photos.stored(photo, target.cell_id, user, private=True) as stored:
-            visit, created = submit.submit_once(
-                Visit,
-                data.client_key,
-                Visit.user_id,
-                user,
-                lambda: _new_visit(user, data, target, visited_at, stored),
-            )
-            if not created:  # a copy sent at the same moment landed first
-                raise _LostRace
-            answer = _answer(user, visit.id, route, commit=False)
-            db.session.commit()
-    except _LostRace:
-        db.session.rollback()  # our photo row goes; photos.stored removed the file
-        found = submit.already_submitted(Visit, data.client_key, Visit.user_id, user)
-        assert found is not None
-        return _answer(user, found.id, route), False
-    return answer, True
+    return submit.submit_with_photo(
+        Visit,
+        data.client_key,
+        Visit.user_id,
+        user,
+        photo,
+        target.cell_id,
+        private=True,
+        create=lambda saved: _new_visit(user, data, target, visited_at, saved),
+        answer=lambda visit: _answer(user, visit.id, route, commit=False),
+    )
 
 
 def list_visits(
@@ -160,10 +150,6 @@ def recent_visits(
     )
     items: list[dict[str, Any]] = answer["items"]
     return items
-
-
-class _LostRace(Exception):
-    pass
 
 
 def _household_cell(user: User, household_id: int) -> int:
