@@ -30,6 +30,7 @@ from gridapp.models import CellEvent, Community, GridCell, User
 from gridapp.services import scope
 from gridapp.services.field import submit
 from gridapp.services.field.paging import page_of
+from gridapp.services.field.photos import photo_url
 from gridapp.services.queries import AnySelect
 
 CLOSE_ROLES = frozenset({*submit.RECORD_ROLES, Role.COORDINATOR.value})
@@ -250,4 +251,5 @@ def event_json(row: Any) -> dict[str, Any]:
         "closed_at": e.closed_at.isoformat() if e.closed_at else None,
         "close_note": e.close_note,
         "photo_id": e.photo_id,
+        "photo_url": photo_url(e.photo_id),
     }

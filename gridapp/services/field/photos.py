@@ -30,6 +30,13 @@ from gridapp.extensions import db
 from gridapp.models import Photo, User
 from gridapp.services import scope
 
+# Where GET /api/photos/<id> serves a photo (the answers of visits and events link it).
+PHOTO_URL = "/api/photos/{id}"
+
+
+def photo_url(photo_id: int | None) -> str | None:
+    return PHOTO_URL.format(id=photo_id) if photo_id is not None else None
+
 
 def photo_root() -> Path:
     return Path(str(current_app.config["PHOTO_DIR"]))

@@ -20,9 +20,8 @@ from gridapp.extensions import db
 from gridapp.models import Building, GridCell, Household, Member, User, Visit
 from gridapp.services import scope
 from gridapp.services.field.households import address
+from gridapp.services.field.photos import photo_url
 from gridapp.services.queries import AnySelect
-
-PHOTO_URL = "/api/photos/{id}"
 
 
 def in_scope(user: User) -> ColumnElement[bool]:
@@ -113,7 +112,6 @@ def _answer(user: User, row: Any) -> dict[str, Any]:
     else:
         where = address(m_building, m_building_name, "", "") if m_building else ""
         out.update(target="member", member_id=v.member_id, name=member_name, address=where)
-    photo = PHOTO_URL.format(id=v.photo_id) if v.photo_id is not None else None
-    out.update(note=v.note, photo_id=v.photo_id, photo_url=photo)
+    out.update(note=v.note, photo_id=v.photo_id, photo_url=photo_url(v.photo_id))
     out.update(lat=lat, lon=lon, accuracy_m=v.accuracy_m)
     return out

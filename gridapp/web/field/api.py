@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import jsonify, request, url_for
+from flask import jsonify, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from werkzeug.wrappers import Response
@@ -52,6 +52,19 @@ check_writes_first(bp, WRITE_CHECKS)
 
 def _route() -> str:
     return str(request.endpoint or request.path)
+
+
+def _submitted(record: dict[str, Any], created: bool) -> tuple[Response, int]:
+    return jsonify({**record, "duplicate": not created}), 201 if created else 200
+
+
+def _uploaded_photo() -> bytes | None:
+    """The form's photo file (at most one byte over the limit read), or None when the
+    form has none (a browser sends an empty, nameless part for an empty file input)."""
+    upload = request.files.get("photo")
+    if upload is None or not (upload.filename or upload.content_length):
+        return None
+    return photos.read_upload(upload.stream)
 
 
 @bp.get(f"/cells/<{ID}:cell_id>/households")
@@ -101,10 +114,10 @@ def household_access(**args: Any) -> Response:
 def record_visit(form: dict[str, Any]) -> tuple[Response, int]:
     """登记走访（可附一张照片，照片去除位置等元数据后保存；同一 client_key 只保存一次）"""
     form.pop("photo", None)  # the photo is the uploaded file, never a text field
-    upload = request.files.get("photo")
-    photo = field.read_upload(upload.stream) if upload is not None and upload.filename else None
-    answer, created = field.record_visit(current_user, field.VisitInput(**form), photo, _route())
-    return jsonify({**answer, "duplicate": not created}), 201 if created else 200
+    answer, created = field.record_visit(
+        current_user, field.VisitInput(**form), _uploaded_photo(), _route()
+    )
+    return _submitted(answer, created)
 
 
 @bp.get("/visits")
@@ -136,15 +149,6 @@ def my_cells() -> Response:
 # --- events (事件上报) ----------------------------------------------------------------------
 
 
-def _with_photo_url(event: dict[str, Any]) -> dict[str, Any]:
-    pid = event["photo_id"]
-    return {**event, "photo_url": url_for("field_api.photo", photo_id=pid) if pid else None}
-
-
-def _submitted(record: dict[str, Any], created: bool) -> tuple[Response, int]:
-    return jsonify({**record, "duplicate": not created}), 201 if created else 200
-
-
 @bp.post("/events")
 @bp.arguments(
     r.EventForm, location="form", content_type="multipart/form-data", error_status_code=400
@@ -154,10 +158,6 @@ def _submitted(record: dict[str, Any], created: bool) -> tuple[Response, int]:
 @doc_errors(bp, 400, 403, 404, 409, 413, 415, 422)
 def report_event(form: dict[str, Any]) -> tuple[Response, int]:
     """上报事件（可附一张照片；同一 client_key 重复提交返回已保存的事件）"""
-    upload = request.files.get("photo")
-    photo = None
-    if upload is not None and (upload.filename or upload.content_length):
-        photo = photos.read_upload(upload.stream)
     report = events.EventReport(
         client_key=form["client_key"],
         cell_id=form["cell_id"],
@@ -166,8 +166,8 @@ def report_event(form: dict[str, Any]) -> tuple[Response, int]:
         lat=form["lat"],
         lon=form["lon"],
     )
-    event, created = events.report_event(current_user, report, photo)
-    return _submitted(_with_photo_url(event), created)
+    event, created = events.report_event(current_user, report, _uploaded_photo())
+    return _submitted(event, created)
 
 
 @bp.get("/events")
@@ -177,7 +177,7 @@ def report_event(form: dict[str, Any]) -> tuple[Response, int]:
 def list_events(**args: Any) -> Response:
     """管辖范围内的事件（最新在前）"""
     page = events.events(current_user, **args)
-    return jsonify({**page, "items": [_with_photo_url(e) for e in page["items"]]})
+    return jsonify(page)
 
 
 @bp.post(f"/events/<{ID}:event_id>/close")
@@ -186,7 +186,7 @@ def list_events(**args: Any) -> Response:
 @doc_errors(bp, 400, 404, 409, 422)
 def close_event(body: dict[str, Any], event_id: int) -> Response:
     """办结事件（已办结的事件返回 409）"""
-    return jsonify(_with_photo_url(events.close_event(current_user, event_id, body["note"])))
+    return jsonify(events.close_event(current_user, event_id, body["note"]))
 
 
 # --- field log (民情日志) --------------------------------------------------------------------
@@ -251,6 +251,4 @@ def photo(photo_id: int) -> Response:
 @doc_errors(bp, 404)
 def cell_sheet(cell_id: int) -> Response:
     """网格档案（困难群众姓名仅本网格住户信息的查阅人，查阅记入访问记录）"""
-    data = sheet.cell_sheet(current_user, cell_id, _route())
-    data["events_open"] = [_with_photo_url(e) for e in data["events_open"]]
-    return jsonify(data)
+    return jsonify(sheet.cell_sheet(current_user, cell_id, _route()))
