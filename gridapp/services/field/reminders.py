@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import aliased
 
 from gridapp.core.clock import local_day, local_today
@@ -159,7 +159,9 @@ def _households(readable: Select[Any], today: date, days: dict[str, int]) -> lis
     return out
 
 
-def _members(readable: Select[Any], today: date, days: dict[str, int]) -> list[DueTarget]:
+def member_cell(home_cell: Any) -> ColumnElement[Any]:
+    """A party member's cell (of the row ``Member``): the cell of their home building
+    (``home_cell``), else the cell of their latest registration (报到)."""
     registered = (
         select(MemberRegistration.cell_id)
         .where(MemberRegistration.member_id == Member.id, MemberRegistration.cell_id.is_not(None))
@@ -167,8 +169,12 @@ def _members(readable: Select[Any], today: date, days: dict[str, int]) -> list[D
         .limit(1)
         .scalar_subquery()
     )
+    return func.coalesce(home_cell, registered)
+
+
+def _members(readable: Select[Any], today: date, days: dict[str, int]) -> list[DueTarget]:
     home = aliased(Building)
-    cell_id = func.coalesce(home.cell_id, registered)
+    cell_id = member_cell(home.cell_id)
     last = (
         select(func.max(Visit.visited_at)).where(Visit.member_id == Member.id)
     ).scalar_subquery()

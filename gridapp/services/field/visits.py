@@ -24,11 +24,12 @@ from sqlalchemy import func, select
 from gridapp.core.clock import LOCAL_TZ
 from gridapp.core.errors import BadRequest, Forbidden, NotFound, Unprocessable
 from gridapp.extensions import db
-from gridapp.models import Building, Household, Member, MemberRegistration, User, Visit
+from gridapp.models import Building, Household, Member, User, Visit
 from gridapp.services import scope
 from gridapp.services.field import submit
 from gridapp.services.field.access import current_route, log_reads
 from gridapp.services.field.paging import page_of
+from gridapp.services.field.reminders import member_cell
 from gridapp.services.field.visit_rows import answers, in_scope, named_households, visit_query
 
 MAX_DAYS_BACK = 30
@@ -167,15 +168,8 @@ def _household_cell(user: User, household_id: int) -> int:
 
 
 def _member_cell(user: User, member_id: int) -> int:
-    registered = (
-        select(MemberRegistration.cell_id)
-        .where(MemberRegistration.member_id == member_id, MemberRegistration.cell_id.is_not(None))
-        .order_by(MemberRegistration.registered_at.desc(), MemberRegistration.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     home = select(Building.cell_id).where(Building.id == Member.home_building_id).scalar_subquery()
-    cell = db.session.scalar(select(func.coalesce(home, registered)).where(Member.id == member_id))
+    cell = db.session.scalar(select(member_cell(home)).where(Member.id == member_id))
     if cell is None or not scope.includes(scope.household_reader_cell_ids(user), int(cell)):
         raise NotFound(f"未找到编号为 {member_id} 的党员")
     return int(cell)
