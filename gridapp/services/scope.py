@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 
 from gridapp.core.errors import Forbidden, NotFound
 from gridapp.core.vocab import Role
@@ -97,6 +109,13 @@ def visible_service_point_ids(user: User) -> Select[int]:
     if is_admin(user):
         return query
     return query.where(ServicePoint.subdistrict_id.in_(visible_subdistrict_ids(user)))
+
+
+def service_point_contact(user: User) -> ColumnElement[str]:
+    """A service point's contact as ``user`` may read it: only for points in one of the
+    user's communities, else "" (docs/SCOPE.md, service points)."""
+    own = ServicePoint.community_id.in_(visible_community_ids(user))
+    return case((own, ServicePoint.contact), else_="")
 
 
 def household_reader_cell_ids(user: User) -> Select[int]:

@@ -110,14 +110,13 @@ def _service_points(user: User, community_id: int | None) -> AnySelect:
         value=ServicePoint.kind,
         else_=ServicePoint.kind,
     )
-    own = ServicePoint.community_id.in_(scope.visible_community_ids(user))
     return (
         select(
             ServicePoint.name,
             kind.label("kind"),
             ServicePoint.address,
             ServicePoint.hours,
-            case((own, ServicePoint.contact), else_="").label("contact"),
+            scope.service_point_contact(user).label("contact"),
             func.ST_AsBinary(ServicePoint.geom).label("wkb"),
         )
         .where(ServicePoint.id.in_(scope.visible_service_point_ids(user)))

@@ -194,7 +194,7 @@ def _service_query(user: User) -> AnySelect:
             ServicePoint.name,
             ServicePoint.address,
             ServicePoint.hours,
-            case((own, ServicePoint.contact), else_=""),
+            scope.service_point_contact(user),
             ServicePoint.services,
             case((own, ServicePoint.community_id), else_=null()),
             case(
