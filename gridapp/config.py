@@ -42,6 +42,18 @@ def load_config(instance_path: Path) -> dict[str, object]:
         # submitted geometry, checked before the geometry is built.
         "MAX_CONTENT_LENGTH": int(float(env.get("GRIDAPP_MAX_REQUEST_MB", "10")) * MB),
         "MAX_UPLOAD_LENGTH": int(float(env.get("GRIDAPP_MAX_UPLOAD_MB", "20")) * MB),
+        # Layer imports (数据导入): the upload, checked while it streams; the features of one
+        # file; what a ZIP may unpack to (members, bytes, ratio per member). The upload is
+        # kept in a private folder under IMPORT_TMP_DIR (default: the system's) while read.
+        "MAX_IMPORT_LENGTH": int(float(env.get("GRIDAPP_MAX_IMPORT_MB", "50")) * MB),
+        "IMPORT_MAX_FEATURES": int(env.get("GRIDAPP_IMPORT_MAX_FEATURES", "20000")),
+        "IMPORT_MAX_MEMBERS": int(env.get("GRIDAPP_IMPORT_MAX_MEMBERS", "200")),
+        "IMPORT_MAX_UNPACKED": int(float(env.get("GRIDAPP_IMPORT_MAX_UNPACKED_MB", "500")) * MB),
+        "IMPORT_MAX_RATIO": int(env.get("GRIDAPP_IMPORT_MAX_RATIO", "200")),
+        # uploads up to this size are read during the request, larger ones in the background
+        "IMPORT_SYNC_BYTES": int(float(env.get("GRIDAPP_IMPORT_SYNC_MB", "5")) * MB),
+        "IMPORT_TMP_DIR": env.get("GRIDAPP_IMPORT_TMP_DIR", ""),
+        "IMPORT_STALE_MINUTES": int(env.get("GRIDAPP_IMPORT_STALE_MINUTES", "30")),
         "MAX_GEOMETRY_VERTICES": int(env.get("GRIDAPP_MAX_GEOMETRY_VERTICES", "50000")),
         # A refused geometry above this many vertices is simplified (or left out) in the
         # error body, so a refusal never echoes megabytes back.

@@ -53,6 +53,9 @@ def app() -> Iterator[Flask]:
             "DATABASE_URL": TEST_DATABASE_URL,
             "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False,
+            # background work (imports) runs in the request: each test's writes are rolled
+            # back, so a thread could not see them (tests/browser turns this off)
+            "IMPORT_JOBS_INLINE": True,
         }
     )
     yield app

@@ -14,13 +14,16 @@ Outside mainland China's bounding box the maps do not shift, and neither do we.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
 import numpy as np
 import prcoords
 import shapely
+import shapely.affinity
 from numpy.typing import NDArray
+from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
 G = TypeVar("G", bound=BaseGeometry)
@@ -39,6 +42,7 @@ DATUM_LABELS = {
     Datum.BD09: "BD-09（百度地图）",
 }
 
+GEOD = Geod(ellps="WGS84")
 TOLERANCE_DEG = 1e-10
 MAX_STEPS = 30
 _FROM_WGS84: dict[Datum, LatLon] = {
@@ -91,3 +95,57 @@ def _apply(geom: G, transform: LatLon) -> G:
 
     moved: G = shapely.transform(geom, points)
     return moved
+
+
+# --- guessing the datum of a file ----------------------------------------------------------
+
+FIT_GOOD = 0.9  # share of a layer's area inside the places it claims: it is in place
+SHORT_LABELS = {Datum.WGS84: "WGS-84", Datum.GCJ02: "GCJ-02", Datum.BD09: "BD-09"}
+
+
+@dataclass(frozen=True)
+class DatumHint:
+    likely: Datum
+    offset_m: float  # how far the layer would move
+    share_now: float  # of the layer's area inside the claimed places, as read
+    share_then: float  # the same, read in ``likely``
+
+    def message(self) -> str:
+        return (
+            f"导入的数据整体偏离所属社区约 {self.offset_m:.0f} 米（只有 {self.share_now:.0%} "
+            f"落在所属社区内），看起来像 {SHORT_LABELS[self.likely]} 坐标"
+            f"（按 {SHORT_LABELS[self.likely]} 读取则 {self.share_then:.0%} 落在社区内）。"
+            "高德、腾讯地图为 GCJ-02，百度地图为 BD-09；请核对后选择正确的坐标系重新上传。"
+            "（这是根据位置做的推测）"
+        )
+
+
+def datum_hint(layer: BaseGeometry, claimed: BaseGeometry, chosen: Datum) -> DatumHint | None:
+    """When ``layer`` (WGS-84, as read in ``chosen``) lies mostly outside the places it
+    claims (``claimed``, WGS-84) and would lie inside them read in another datum, that
+    datum. The shift is taken at the layer's centre (it varies by centimetres over a
+    subdistrict), so this is a guess, said as one."""
+    if layer.is_empty or layer.area == 0:
+        return None
+    share_now = _share(layer, claimed)
+    if share_now >= FIT_GOOD:
+        return None
+    centre = layer.centroid
+    raw = from_wgs84(centre, chosen)
+    best: DatumHint | None = None
+    for other in Datum:
+        if other is chosen:
+            continue
+        there = to_wgs84(raw, other)
+        dx, dy = there.x - centre.x, there.y - centre.y
+        if dx == 0 and dy == 0:
+            continue
+        share = _share(shapely.affinity.translate(layer, dx, dy), claimed)
+        if share >= FIT_GOOD and (best is None or share > best.share_then):
+            offset = GEOD.line_length([centre.x, there.x], [centre.y, there.y])
+            best = DatumHint(other, float(offset), share_now, share)
+    return best
+
+
+def _share(layer: BaseGeometry, claimed: BaseGeometry) -> float:
+    return float(shapely.intersection(layer, claimed).area / layer.area)

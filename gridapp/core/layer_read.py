@@ -96,12 +96,12 @@ def read_polygons(path: Path, datum: Datum = Datum.WGS84, layer: str | None = No
     source = _source_crs(declared, meta, frame.total_bounds, datum, notes)
     if not source.equals(WGS84):
         frame = frame.to_crs(WGS84)
-    _check_range(frame.total_bounds)
+    check_range(frame.total_bounds)
     features: list[Feature] = []
     problems: list[Problem] = []
     attrs = frame.drop(columns=frame.geometry.name).to_dict("records")
     for number, (raw, row) in enumerate(zip(frame.geometry, attrs, strict=True), start=1):
-        geom, problem = _polygon(number, raw)
+        geom, problem = as_polygon(number, raw)
         if geom is not None and datum is not Datum.WGS84:
             geom = to_wgs84(geom, datum)
         features.append(Feature(number, {k: _plain(v) for k, v in row.items()}, geom))
@@ -169,7 +169,8 @@ def _source_crs(
     return declared
 
 
-def _check_range(bounds: Any) -> None:
+def check_range(bounds: Any) -> None:
+    """Refuse a layer whose lon/lat are swapped or out of range (metres as degrees)."""
     west, south, east, north = (float(b) for b in bounds)
     lat_like = CHINA_LAT[0] <= west <= east <= CHINA_LAT[1]
     if lat_like and CHINA_LON[0] <= south <= north <= CHINA_LON[1]:
@@ -180,7 +181,8 @@ def _check_range(bounds: Any) -> None:
         )
 
 
-def _polygon(number: int, raw: BaseGeometry | None) -> tuple[Polygon | None, Problem | None]:
+def as_polygon(number: int, raw: BaseGeometry | None) -> tuple[Polygon | None, Problem | None]:
+    """The feature's geometry as one valid 2D polygon, or the problem that prevents it."""
     if raw is None or raw.is_empty:
         return None, Problem(number, "几何缺失", f"第 {number} 个要素没有几何")
     geom = shapely.force_2d(raw)

@@ -215,12 +215,14 @@ def validate_change(
     labels: Mapping[Key, str],
     tol: Tolerances = Tolerances(),
     allow_building_cut: bool = False,
+    allow_gaps: bool = False,
 ) -> ChangeCheck:
     """Check a change of some cells of one community and return what to store.
 
     ``before``/``after`` hold the changed cells (None: not existing before / deleted
     after); ``neighbours`` the unchanged cells near them. Raises a PartitionError naming
-    the first broken rule, with the offending geometry on ``shape``.
+    the first broken rule, with the offending geometry on ``shape``. ``allow_gaps``
+    (imports) leaves area the change frees uncovered instead of refusing it.
     """
     label = {k: labels.get(k, str(k)) for k in [*after, *neighbours]}
     cleaned: dict[Key, MultiPolygon] = {}
@@ -262,7 +264,7 @@ def validate_change(
     # parts below NOISE_M2 are floating-point residue of reprojection, not area
     parts = [p for p in freed.geoms if p.area > NOISE_M2]
     lost = MultiPolygon([p for p in parts if p.area > tol.gap_m2])
-    if not lost.is_empty:
+    if not lost.is_empty and not allow_gaps:
         taker = longest_neighbour(lost, neighbours) or longest_neighbour(lost, cleaned)
         hint = f"，建议并入相邻的{label[taker]}" if taker is not None else ""
         raise GapError(

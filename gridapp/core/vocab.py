@@ -184,7 +184,17 @@ ASSIGNMENT_LABELS = {"party_org": "党组织", "team": "服务队", "worker": "�
 ASSIGNMENT_KINDS = tuple(ASSIGNMENT_LABELS)
 
 # What a recorded change did to the cells (history, 变更记录).
-CHANGE_OPS = ("reshape", "split", "merge", "create", "delete", "revert", "attributes", "proposal")
+CHANGE_OPS = (
+    "reshape",
+    "split",
+    "merge",
+    "create",
+    "delete",
+    "revert",
+    "attributes",
+    "proposal",
+    "import",
+)
 
 # Households (户): the tags a household record may carry. The households in difficulty
 # (困难群众) first, then the party-member households. The order is part of the vocabulary:
@@ -249,3 +259,17 @@ EVENT_STATUSES = tuple(EVENT_STATUS_LABELS)
 
 # Photos: what an upload may be (checked by Pillow, not by the name or the header).
 PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+# Imports of layers from files (数据导入): the layers a file may hold, and the states of an
+# import (read in the background into a preview, then committed on request).
+IMPORT_LAYER_LABELS = {"cells": "网格"}
+IMPORT_LAYERS = tuple(IMPORT_LAYER_LABELS)
+IMPORT_STATUS_LABELS = {
+    "reading": "读取中",
+    "ready": "待确认",
+    "committing": "导入中",
+    "committed": "已导入",
+    "failed": "失败",
+    "discarded": "已放弃",
+}
+IMPORT_STATUSES = tuple(IMPORT_STATUS_LABELS)

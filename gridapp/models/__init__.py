@@ -5,6 +5,7 @@ from gridapp.models.field import CellEvent, FieldLog, Photo, Visit
 from gridapp.models.geography import Block, Building, Community, GridCell, StreetEdge, Subdistrict
 from gridapp.models.history import CellChange, CellHistory
 from gridapp.models.households import Household, HouseholdAccess
+from gridapp.models.imports import ImportJob
 from gridapp.models.organisation import (
     CellAssignment,
     Member,
@@ -30,6 +31,7 @@ __all__ = [
     "GridCell",
     "Household",
     "HouseholdAccess",
+    "ImportJob",
     "Member",
     "MemberRegistration",
     "PartyOrg",

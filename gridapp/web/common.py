@@ -107,10 +107,17 @@ def upload_body(bp: Blueprint, schema: type[Schema]) -> Any:
     """Parse an uploaded file (multipart/form-data). The route takes bodies up to
     MAX_UPLOAD_LENGTH instead of MAX_CONTENT_LENGTH; a larger one is a 413."""
     parse = bp.arguments(schema, location="files", error_status_code=400)
+    return lambda func: body_limit(bp, "MAX_UPLOAD_LENGTH")(parse(func))
+
+
+def body_limit(bp: Blueprint, setting: str) -> Any:
+    """The route takes bodies up to the config value ``setting`` instead of
+    MAX_CONTENT_LENGTH; a larger one is a 413 (Werkzeug counts the bytes while it streams
+    them, whatever Content-Length claims)."""
 
     def wrap(func: Any) -> Any:
-        func = _doc_too_large(bp)(parse(func))
-        setattr(func, BODY_LIMIT, "MAX_UPLOAD_LENGTH")
+        func = _doc_too_large(bp)(func)
+        setattr(func, BODY_LIMIT, setting)
         return func
 
     return wrap

@@ -190,6 +190,17 @@ def import_members(g: GridWork, s: str, *, garbage: bool = False) -> Req:
     )
 
 
+def import_cells(g: GridWork, p: str, *, garbage: bool = False) -> Req:
+    """A CSV of vertices re-drawing cell A1N as it is (a preview; nothing is committed)."""
+    x0, y0, x1, y1 = g.bounds.get("A1N", (116.40, 39.905, 116.41, 39.91))
+    corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    rows = ["code,name,seq,lon,lat"] + [
+        f"{g.codes['A1N']},{g.names['A1N']},{seq},{x},{y}"
+        for seq, (x, y) in enumerate(corners, start=1)
+    ]
+    return Req(file=b"\x00\xff garbage" if garbage else "\n".join(rows).encode())
+
+
 def visit_form(g: GridWork, k: str, **form: Any) -> Req:
     """A visit to the household of cell ``k``."""
     household = {"household_id": row_id(g, g.household, k)}

@@ -145,6 +145,7 @@ def _known_ids(world: World) -> dict[str, list[int] | list[str]]:
         "household_id": [1, 2],
         "event_id": [1, 2],
         "photo_id": [1, 2],
+        "import_id": [1, 2],
     }
 
 

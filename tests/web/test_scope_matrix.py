@@ -40,6 +40,7 @@ from tests.web.scope_requests import (
     change_cell,
     draw,
     filter_by,
+    import_cells,
     import_members,
     merge,
     none,
@@ -230,6 +231,37 @@ ROUTES: dict[str, Spec] = {
         writes=True,
         allowed=MANAGERS,
         bad=(lambda g, s: import_members(g, s, garbage=True),),
+    ),
+    "POST /api/layer-imports": Spec(
+        import_cells,
+        writes=True,
+        allowed=EDITORS,
+        ok=frozenset({202}),
+        bad=(lambda g, p: import_cells(g, p, garbage=True),),
+        policy="grid managers and admins; cells only of communities they oversee as a whole "
+        "(others are 'unknown or not yours' problems of the preview)",
+    ),
+    "GET /api/layer-imports": Spec(none, allowed=EDITORS, policy="one's own imports (admins: all)"),
+    "GET /api/layer-imports/<id:import_id>": Spec(
+        lambda g, p: Req(path={"import_id": UNKNOWN}),
+        allowed=EDITORS,
+        ok=frozenset({404}),
+        policy="one's own import (admins: any); another's is 404 (tests/web/test_data_import_api)",
+    ),
+    "POST /api/layer-imports/<id:import_id>/commit": Spec(
+        lambda g, p: Req(path={"import_id": UNKNOWN}, json={}),
+        writes=True,
+        allowed=EDITORS,
+        ok=frozenset({404}),
+        bad=(lambda g, p: Req(path={"import_id": UNKNOWN}, json={"reason": 5}),),
+        policy="one's own ready import",
+    ),
+    "POST /api/layer-imports/<id:import_id>/discard": Spec(
+        lambda g, p: Req(path={"import_id": UNKNOWN}),
+        writes=True,
+        allowed=EDITORS,
+        ok=frozenset({404}),
+        policy="one's own ready import",
     ),
     # editing
     "POST /api/changes": Spec(

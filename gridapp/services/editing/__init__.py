@@ -16,7 +16,7 @@ from gridapp.services.editing.access import (
 from gridapp.services.editing.history import cell_history
 from gridapp.services.editing.ops import draw, merge, rename, revert, split
 from gridapp.services.editing.request import CellInput, ChangeRequest, ChangeResult
-from gridapp.services.editing.save import apply_change
+from gridapp.services.editing.save import apply_change, apply_changes
 from gridapp.services.editing.validate import tolerances
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ChangeRequest",
     "ChangeResult",
     "apply_change",
+    "apply_changes",
     "cell_history",
     "draw",
     "editable_cell",

@@ -42,7 +42,8 @@ class ChangeRequest:
     summary: str = ""
     # assignments of cells that are split or deleted go here (cell id → new owner key/id)
     assignments_to: dict[int, Key] = field(default_factory=dict)
-    takes_free_space: bool = False  # create / revert / proposal
+    takes_free_space: bool = False  # create / revert / proposal / import
+    allow_gaps: bool = False  # import: area the change frees may stay uncovered
 
     def by_ref(self) -> dict[Key, CellInput]:
         """The cells by reference: the id of an existing cell, the key of a new one."""

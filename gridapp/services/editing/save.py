@@ -14,6 +14,7 @@ A dry run does everything but the writes and returns the change-impact preview.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from geoalchemy2.shape import to_shape
@@ -41,6 +42,21 @@ def apply_change(user: User, req: ChangeRequest) -> ChangeResult:
     else:
         session.commit()
     return result
+
+
+def apply_changes(
+    user: User, reqs: list[ChangeRequest], each: Callable[[int], None] | None = None
+) -> list[ChangeResult]:
+    """Several saves (of several communities) in the caller's transaction, which the
+    caller commits, or rolls back on an error: all or nothing. Communities are locked in
+    id order, so two such calls never wait for each other in a cycle. ``each`` is told
+    how many saves are done."""
+    results = []
+    for done, req in enumerate(sorted(reqs, key=lambda r: r.community_id), start=1):
+        results.append(_apply(user, req))
+        if each is not None:
+            each(done)
+    return results
 
 
 def _apply(user: User, req: ChangeRequest) -> ChangeResult:

@@ -92,6 +92,7 @@ def check_change(req: ChangeRequest, locked: Locked, proj: LocalProjection) -> C
         labels,
         tolerances(),
         allow_building_cut=bool(req.override_reason.strip()),
+        allow_gaps=req.allow_gaps,
     )
 
     info = {b.id: b for b in buildings}

@@ -116,7 +116,9 @@ def _cells(query: Any, proj: LocalProjection) -> list[CellShape]:
     ]
 
 
-def _buildings(condition: Any, proj: LocalProjection) -> tuple[list[BuildingInfo], dict[int, str]]:
+def load_buildings(
+    condition: Any, proj: LocalProjection
+) -> tuple[list[BuildingInfo], dict[int, str]]:
     rows = db.session.execute(
         select(
             Building.id,
@@ -138,7 +140,7 @@ def _run(
     proj = LocalProjection.around(around)
     shapes = [_community_shape(c, proj) for c in communities]
     cells = _cells(cells_query, proj)
-    buildings, labels = _buildings(building_condition, proj)
+    buildings, labels = load_buildings(building_condition, proj)
     result = check_partition(shapes, cells, buildings, thresholds(), labels)
     return result, proj, {c.id: c for c in communities}
 

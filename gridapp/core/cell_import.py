@@ -1,0 +1,125 @@
+"""The cells of an imported layer: their fields found under any accepted name, their codes
+checked (no Flask, no database).
+
+A cell needs ``code`` (15 digits after DB11/T 2157: district 6 + subdistrict 3 + community
+3 + serial 3) and ``name``; ``community_code`` is optional and, when given, must equal the
+first 12 digits of the code. A Shapefile calls it ``comm_code`` (DBF names have at most 10
+characters); the Chinese names 网格编码, 网格名称 and 社区编码 are accepted too. A missing
+column refuses the file; a bad value is the problem of its feature, like a bad geometry.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry import Polygon
+
+from gridapp.core.codes import CELL_CODE
+from gridapp.core.layer_read import Layer, LayerRejected, Problem
+
+CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "code": ("code", "网格编码", "网格编号", "编码", "grid_code", "wgbm"),
+    "name": ("name", "网格名称", "名称", "grid_name", "wgmc"),
+    "community_code": ("community_code", "comm_code", "社区编码", "sqbm"),
+}
+MAX_NAME = 100
+
+
+@dataclass(frozen=True)
+class IncomingCell:
+    number: int  # the feature's number in the file (1-based)
+    code: str
+    name: str
+    geom: Polygon | None  # WGS-84; None when the geometry has a problem
+
+    @property
+    def community_code(self) -> str:
+        return self.code[:12]
+
+
+def incoming_cells(layer: Layer) -> tuple[list[IncomingCell], list[Problem]]:
+    """The layer's features as cells, and every problem (the layer's and the fields')."""
+    columns = field_columns(layer)
+    cells: list[IncomingCell] = []
+    problems = list(layer.problems)
+    first_of: dict[str, int] = {}
+    for feature in layer.features:
+        values = {key: _value(feature.attrs.get(column)) for key, column in columns.items()}
+        code, name = values["code"], values["name"]
+        problem = _code_problem(feature.number, code, values.get("community_code", ""))
+        if problem is None and code in first_of:
+            message = f"网格编码 {code} 重复：第 {first_of[code]} 个和第 {feature.number} 个要素"
+            problem = Problem(feature.number, "编码重复", message, _where(feature.geom))
+        if problem is None and not name:
+            problem = Problem(
+                feature.number, "缺少名称", f"网格 {code} 没有名称", _where(feature.geom)
+            )
+        if problem is None and len(name) > MAX_NAME:
+            message = f"网格 {code} 的名称超过 {MAX_NAME} 个字"
+            problem = Problem(feature.number, "名称过长", message, _where(feature.geom))
+        if problem is not None:
+            problems.append(problem)
+        first_of.setdefault(code, feature.number)
+        cells.append(IncomingCell(feature.number, code, name[:MAX_NAME], feature.geom))
+    problems.sort(key=lambda p: p.feature)
+    return cells, problems
+
+
+def field_columns(layer: Layer) -> dict[str, str]:
+    """Our field → the layer's column holding it; refuses a layer without code or name."""
+    columns: set[str] = set()
+    for feature in layer.features:
+        columns.update(feature.attrs)
+    found: dict[str, str] = {}
+    for column in sorted(columns, key=lambda c: (c != c.lower(), c)):
+        key = _field_key(column)
+        for ours, names in CELL_FIELDS.items():
+            if key in names and ours not in found:
+                found[ours] = column
+    missing = [k for k in ("code", "name") if k not in found]
+    if missing:
+        wanted = "、".join(f"{k}（{CELL_FIELDS[k][1]}）" for k in missing)
+        have = "、".join(sorted(columns)) or "无"
+        raise LayerRejected(f"图层缺少必填字段：{wanted}。文件中的字段：{have}")
+    return found
+
+
+def _field_key(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip().lower()
+
+
+def _value(raw: Any) -> str:
+    """A field's value as text: a number stored as a float (DBF, GeoPackage REAL) loses
+    its ``.0``; full-width digits become ASCII."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)
+    return unicodedata.normalize("NFKC", str(raw)).strip()
+
+
+def _code_problem(number: int, code: str, community_code: str) -> Problem | None:
+    if not code:
+        return Problem(number, "缺少编码", f"第 {number} 个要素没有网格编码")
+    if not CELL_CODE.match(code):
+        message = (
+            f"第 {number} 个要素的网格编码 {code!r} 不是 15 位数字"
+            "（区县 6 位 + 街道 3 位 + 社区 3 位 + 序号 3 位）"
+        )
+        return Problem(number, "编码格式错误", message)
+    if code.endswith("000"):
+        return Problem(number, "编码格式错误", f"网格编码 {code} 的序号不能是 000")
+    if community_code and community_code != code[:12]:
+        message = f"网格 {code} 的社区编码 {community_code} 与网格编码的前 12 位 {code[:12]} 不一致"
+        return Problem(number, "社区编码不符", message)
+    return None
+
+
+def _where(geom: Polygon | None) -> tuple[float, float] | None:
+    if geom is None:
+        return None
+    point = geom.representative_point()
+    return (round(point.x, 7), round(point.y, 7))

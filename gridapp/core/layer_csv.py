@@ -1,0 +1,196 @@
+"""Reading cells from a CSV of vertices (no Flask, no database).
+
+One row per vertex: ``code,name,seq,lon,lat`` or the Chinese headers ``网格编码,网格名称,序号,
+经度,纬度``; the rows of one code, in ``seq`` order, are the outer ring of that cell (the
+closing vertex is implicit; a repeated first vertex at the end is dropped). Such a file
+has no holes. GDAL (through pyogrio) reads the table, every value as text; only the text
+encoding is settled here first, because GDAL reads CSV as UTF-8:
+
+- UTF-8, with or without a byte-order mark: read as is;
+- UTF-16 with a byte-order mark (Excel's "Unicode text", tab separated): converted, with a
+  warning;
+- otherwise GBK (Excel's default "CSV" on a Chinese Windows): converted, with a warning;
+- anything else is refused.
+
+A value starting with ``'`` followed by ``= + - @`` loses the ``'``: our own exports (and
+other careful tools) add it against spreadsheet formula injection.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyogrio
+from shapely.geometry import Polygon
+
+from gridapp.core.datums import Datum, to_wgs84
+from gridapp.core.layer_read import Feature, Layer, LayerRejected, Problem, as_polygon, check_range
+
+# Column → the headers that name it (compared after NFKC, case and spaces aside).
+VERTEX_HEADERS: Mapping[str, tuple[str, ...]] = {
+    "code": ("code", "网格编码", "网格编号", "编码"),
+    "name": ("name", "网格名称", "名称"),
+    "community_code": ("community_code", "comm_code", "社区编码"),
+    "seq": ("seq", "序号", "顶点序号"),
+    "lon": ("lon", "lng", "longitude", "经度", "x"),
+    "lat": ("lat", "latitude", "纬度", "y"),
+}
+REQUIRED = ("code", "seq", "lon", "lat")
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def read_vertex_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
+    """The cells of the vertex CSV ``path`` in WGS-84 (``datum``: what the lon/lat are in)."""
+    notes: list[str] = []
+    utf8 = _as_utf8(path, notes)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = pyogrio.read_dataframe(utf8, read_geometry=False)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        raise LayerRejected("CSV 文件无法读取（格式错误、已损坏或为空）") from None
+    if len(table) == 0:
+        raise LayerRejected("CSV 文件中没有任何数据行")
+    columns = _columns([str(c) for c in table.columns])
+    rows = table.to_dict("records")
+    by_code: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    problems: list[Problem] = []
+    for index, row in enumerate(rows):
+        line = index + 2  # the header is line 1
+        values = {key: _text(row[column]) for key, column in columns.items()}
+        by_code.setdefault(values["code"], []).append((line, values))
+    features: list[Feature] = []
+    for number, (code, vertices) in enumerate(by_code.items(), start=1):
+        geom, problem = _ring(number, code, vertices)
+        first = vertices[0][1]
+        attrs: dict[str, Any] = {
+            k: first[k] for k in ("code", "name", "community_code") if k in first
+        }
+        features.append(Feature(number, attrs, geom))
+        if problem is not None:
+            problems.append(problem)
+    shapes = [f.geom for f in features if f.geom is not None]
+    if shapes:
+        check_range(_bounds(shapes))
+    if datum is not Datum.WGS84:
+        for f in features:
+            if f.geom is not None:
+                f.geom = to_wgs84(f.geom, datum)
+    if not any(f.attrs.get("community_code") for f in features):
+        for f in features:
+            f.attrs.pop("community_code", None)
+    return Layer(features, "EPSG:4326（CSV 经纬度）", problems, notes)
+
+
+def _as_utf8(path: Path, notes: list[str]) -> Path:
+    raw = path.read_bytes()
+    if raw.startswith(codecs.BOM_UTF8):
+        text = raw[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise LayerRejected("CSV 文件的 UTF-16 编码已损坏") from None
+        notes.append("CSV 文件为 UTF-16 编码，已转换为 UTF-8 读取")
+    else:
+        text = _utf8_or_gbk(raw, notes)
+    if not text.strip():
+        raise LayerRejected("CSV 文件是空的")
+    out = path.with_name(f"{path.stem}.utf8.csv")
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _utf8_or_gbk(raw: bytes, notes: list[str]) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gbk")
+    except UnicodeDecodeError:
+        raise LayerRejected(
+            "CSV 文件的文字编码既不是 UTF-8 也不是 GBK，请另存为“CSV UTF-8（逗号分隔）”后再上传"
+        ) from None
+    notes.append("CSV 文件按 GBK 编码读取（Excel 默认的中文 CSV）；如有乱码请另存为 UTF-8")
+    return text
+
+
+def _header_key(header: str) -> str:
+    return unicodedata.normalize("NFKC", header).strip().lower().replace(" ", "")
+
+
+def _columns(headers: list[str]) -> dict[str, str]:
+    """Our column → the file's header naming it; refuses a file lacking a required one."""
+    found: dict[str, str] = {}
+    for header in headers:
+        for key, names in VERTEX_HEADERS.items():
+            if _header_key(header) in names and key not in found:
+                found[key] = header
+    missing = [k for k in REQUIRED if k not in found]
+    if missing:
+        wanted = "、".join(f"{k}（{VERTEX_HEADERS[k][1]}）" for k in missing)
+        raise LayerRejected(
+            f"CSV 缺少必填的列：{wanted}。表头应为 code,name,seq,lon,lat 或 "
+            "网格编码,网格名称,序号,经度,纬度"
+        )
+    return found
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_START:
+        text = text[1:]
+    return text
+
+
+def _ring(
+    number: int, code: str, vertices: list[tuple[int, dict[str, Any]]]
+) -> tuple[Polygon | None, Problem | None]:
+    lines = f"第 {vertices[0][0]}–{vertices[-1][0]} 行" if len(vertices) > 1 else ""
+    label = f"编码 {code or '（空）'}{f'（{lines}）' if lines else ''}"
+    points: list[tuple[int, float, float]] = []
+    for line, v in vertices:
+        try:
+            seq, lon, lat = int(v["seq"]), float(v["lon"]), float(v["lat"])
+        except ValueError:
+            message = (
+                f"第 {line} 行的序号或经纬度不是数字：{v['seq']!r}, {v['lon']!r}, {v['lat']!r}"
+            )
+            return None, Problem(number, "数值错误", message)
+        if lon != lon or lat != lat or abs(lon) == float("inf") or abs(lat) == float("inf"):
+            return None, Problem(number, "数值错误", f"第 {line} 行的经纬度不是有限的数字")
+        points.append((seq, lon, lat))
+    seqs = [p[0] for p in points]
+    if len(set(seqs)) != len(seqs):
+        twice = sorted({s for s in seqs if seqs.count(s) > 1})
+        return None, Problem(number, "序号重复", f"{label}的顶点序号 {twice} 出现了不止一次")
+    points.sort()
+    ring = [(lon, lat) for _, lon, lat in points]
+    if len(ring) > 1 and ring[0] == ring[-1]:
+        ring.pop()
+    if len(set(ring)) < 3:
+        where = (round(ring[0][0], 7), round(ring[0][1], 7)) if ring else None
+        return None, Problem(
+            number, "几何无效", f"{label}只有 {len(set(ring))} 个不同的顶点，至少要 3 个", where
+        )
+    geom, problem = as_polygon(number, Polygon(ring))
+    if problem is not None:
+        problem = Problem(number, problem.category, f"{label}：{problem.message}", problem.where)
+    return geom, problem
+
+
+def _bounds(shapes: list[Polygon]) -> tuple[float, float, float, float]:
+    return (
+        min(s.bounds[0] for s in shapes),
+        min(s.bounds[1] for s in shapes),
+        max(s.bounds[2] for s in shapes),
+        max(s.bounds[3] for s in shapes),
+    )
