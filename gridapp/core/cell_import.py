@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from gridapp.core.codes import CELL_CODE
 from gridapp.core.layer_read import Layer, LayerRejected, Problem
@@ -34,6 +35,7 @@ class IncomingCell:
     code: str
     name: str
     geom: Polygon | None  # WGS-84; None when the geometry has a problem
+    shown: BaseGeometry | None = None  # the geometry as read, even when invalid (previews)
 
     @property
     def community_code(self) -> str:
@@ -63,7 +65,9 @@ def incoming_cells(layer: Layer) -> tuple[list[IncomingCell], list[Problem]]:
         if problem is not None:
             problems.append(problem)
         first_of.setdefault(code, feature.number)
-        cells.append(IncomingCell(feature.number, code, name[:MAX_NAME], feature.geom))
+        cells.append(
+            IncomingCell(feature.number, code, name[:MAX_NAME], feature.geom, feature.shown)
+        )
     problems.sort(key=lambda p: p.feature)
     return cells, problems
 

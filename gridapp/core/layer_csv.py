@@ -71,7 +71,7 @@ def read_vertex_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
         attrs: dict[str, Any] = {
             k: first[k] for k in ("code", "name", "community_code") if k in first
         }
-        features.append(Feature(number, attrs, geom))
+        features.append(Feature(number, attrs, geom, geom))
         if problem is not None:
             problems.append(problem)
     shapes = [f.geom for f in features if f.geom is not None]
@@ -80,7 +80,7 @@ def read_vertex_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
     if datum is not Datum.WGS84:
         for f in features:
             if f.geom is not None:
-                f.geom = to_wgs84(f.geom, datum)
+                f.geom = f.shown = to_wgs84(f.geom, datum)
     if not any(f.attrs.get("community_code") for f in features):
         for f in features:
             f.attrs.pop("community_code", None)

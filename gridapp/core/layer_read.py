@@ -64,6 +64,7 @@ class Feature:
     number: int  # 1-based, in file order
     attrs: dict[str, Any]
     geom: Polygon | None  # WGS-84, 2D; None when the feature has a problem
+    shown: BaseGeometry | None = None  # as read (WGS-84, 2D), even when invalid: for previews
 
 
 @dataclass
@@ -102,9 +103,12 @@ def read_polygons(path: Path, datum: Datum = Datum.WGS84, layer: str | None = No
     attrs = frame.drop(columns=frame.geometry.name).to_dict("records")
     for number, (raw, row) in enumerate(zip(frame.geometry, attrs, strict=True), start=1):
         geom, problem = as_polygon(number, raw)
-        if geom is not None and datum is not Datum.WGS84:
-            geom = to_wgs84(geom, datum)
-        features.append(Feature(number, {k: _plain(v) for k, v in row.items()}, geom))
+        shown = None if raw is None or raw.is_empty else shapely.force_2d(raw)
+        if datum is not Datum.WGS84:
+            geom = None if geom is None else to_wgs84(geom, datum)
+            shown = None if shown is None else to_wgs84(shown, datum)
+        attrs = {k: _plain(v) for k, v in row.items()}
+        features.append(Feature(number, attrs, geom, geom if geom is not None else shown))
         if problem is not None:
             problems.append(problem)
     return Layer(features, source.to_string(), problems, notes)

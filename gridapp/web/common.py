@@ -269,7 +269,13 @@ def base_data_urls(*keys: str) -> dict[str, str]:
     return {key: url_for(BASE_DATA[key]) for key in keys or BASE_DATA}
 
 
+ID_PLACEHOLDER = 987654321  # a number no other part of a URL holds
+
+
 def url_template(endpoint: str, **ids: Any) -> str:
     """A route's URL with ``{id}`` in place of its id (filled in by the page's JavaScript);
-    ``ids`` names the route's id argument with the value 1."""
-    return url_for(endpoint, **ids).replace("/1/", "/{id}/", 1)
+    ``ids`` names the route's id argument (its value is not used), e.g. ``cell_id=1``."""
+    if not ids:
+        return url_for(endpoint)
+    ((name, _),) = ids.items()
+    return url_for(endpoint, **{name: ID_PLACEHOLDER}).replace(str(ID_PLACEHOLDER), "{id}", 1)

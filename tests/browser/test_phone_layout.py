@@ -50,6 +50,7 @@ PAGES = {
     "/service": ("#service-page", "data-state", "ready"),
     "/coverage": ("#coverage", "data-state", "ready"),
     "/organisations": ("#organisations", "data-state", "ready"),
+    "/data/": ("#grid-map", "data-loaded", "true"),
 }
 MAP_PAGES = ("/", "/service", "/coverage")
 

@@ -3,6 +3,6 @@
 in the background by ``jobs``)."""
 
 from gridapp.services.data import imports
-from gridapp.services.data.export import LAYERS, export_layer
+from gridapp.services.data.export import LAYERS, export_communities, export_layer
 
-__all__ = ["LAYERS", "export_layer", "imports"]
+__all__ = ["LAYERS", "export_communities", "export_layer", "imports"]

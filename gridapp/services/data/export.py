@@ -55,6 +55,16 @@ def export_layer(
     return exported, f"{LAYERS[layer]}_{date.today():%Y%m%d}.{exported.extension}"
 
 
+def export_communities(user: User) -> list[dict[str, Any]]:
+    """The communities the user sees, to narrow an export to one (the data page's picker)."""
+    rows = db.session.execute(
+        select(Community.id, Community.code, Community.name)
+        .where(Community.id.in_(scope.visible_community_ids(user)))
+        .order_by(Community.code)
+    ).all()
+    return [{"id": r.id, "code": r.code, "name": r.name} for r in rows]
+
+
 def _in(community_id: int | None, column: Any) -> ColumnElement[bool]:
     """Rows of one community, or of every one when none is named."""
     return column == community_id if community_id is not None else true()

@@ -222,7 +222,7 @@ def _preview(
             {
                 "type": "Feature",
                 "id": cell.number,
-                "geometry": None if cell.geom is None else mapping(cell.geom),
+                "geometry": None if cell.shown is None else mapping(cell.shown),
                 "properties": {
                     "number": cell.number,
                     "code": cell.code,
@@ -372,7 +372,11 @@ def _problem_json(p: Problem, cells: list[IncomingCell]) -> dict[str, Any]:
 
 def _datum_hint(preview: dict[str, Any], chosen: Datum) -> str | None:
     """A guess at the datum when the cells sit off the communities they claim."""
-    shapes = [shape(f["geometry"]) for f in preview["features"]["features"] if f["geometry"]]
+    shapes = [
+        g
+        for g in (shape(f["geometry"]) for f in preview["features"]["features"] if f["geometry"])
+        if g.is_valid and g.area > 0
+    ]
     claimed = [shape(c["geometry"]) for c in preview["communities"]]
     if not shapes or not claimed:
         return None

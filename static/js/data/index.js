@@ -1,0 +1,348 @@
+// The data page: export a layer as a file; import cells from a file (upload → progress →
+// preview on the map with every problem highlighted → commit → progress → done).
+// Marks the map container for tests: data-state = idle | reading | ready | committing |
+// committed | failed, data-problem-count (feature problems + blocking partition problems).
+import { ApiError, getJSON, postJSON } from '../common/api.js';
+import { el, withId } from '../common/dom.js';
+import { ensurePane } from '../common/map-frame.js';
+import { token } from '../common/map-layers.js';
+import { fitTo, pageMap, setStatus, showCommunities } from '../quality/common.js';
+
+const L = window.L;
+const POLL_MS = 700;
+const SEVERITY_LABELS = { error: '须改正', reason: '需填理由', warning: '提示' };
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : '';
+}
+
+/** POST the import form (multipart); answers the import, or throws an ApiError. */
+async function upload(url, form) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', 'X-CSRFToken': csrfToken() },
+      body: new FormData(form),
+    });
+  } catch (err) {
+    throw new ApiError(0, '网络连接失败，请稍后重试');
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (err) {
+    // not JSON
+  }
+  if (!response.ok) {
+    const message = body && body.message ? body.message : `上传失败（${response.status}）`;
+    throw new ApiError(response.status, message, body);
+  }
+  return body;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function exportForm() {
+  const form = document.getElementById('export-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const url = new URL(
+      form.dataset.template.replace('{layer}', encodeURIComponent(data.get('layer'))),
+      window.location.href,
+    );
+    for (const key of ['format', 'datum', 'community_id']) {
+      if (data.get(key)) url.searchParams.set(key, data.get(key));
+    }
+    window.location.href = url.toString();
+  });
+}
+
+class ImportPage {
+  constructor(page) {
+    this.page = page;
+    this.panel = document.querySelector('.import-section');
+    this.status = this.panel.querySelector('.import-status');
+    this.progress = this.panel.querySelector('.import-progress');
+    this.preview = this.panel.querySelector('.import-preview');
+    this.commitButton = document.getElementById('import-commit');
+    this.discardButton = document.getElementById('import-discard');
+    this.reason = document.getElementById('import-reason');
+    this.job = null;
+    this.rows = [];
+    this.shapes = [];
+  }
+
+  setState(state) {
+    this.page.shell.dataset.state = state;
+  }
+
+  showProgress(job) {
+    this.progress.hidden = false;
+    this.progress.querySelector('progress').value = job.progress;
+    this.progress.querySelector('.import-stage').textContent = `${job.stage}（${job.progress}%）`;
+  }
+
+  async follow(job) {
+    let current = job;
+    while (current.status === 'reading' || current.status === 'committing') {
+      this.setState(current.status);
+      this.showProgress(current);
+      await sleep(POLL_MS);
+      current = await getJSON(withId(this.page.urls.import, current.id));
+    }
+    this.progress.hidden = true;
+    this.job = current;
+    this.setState(current.status);
+    if (current.status === 'ready') this.showPreview(current);
+    else if (current.status === 'committed') this.showCommitted(current);
+    else if (current.status === 'failed') this.showFailure(current.error);
+    this.loadHistory();
+    return current;
+  }
+
+  async start(form) {
+    this.clear();
+    this.setState('reading');
+    setStatus(this.status, '正在上传…');
+    try {
+      const job = await upload(form.dataset.url, form);
+      await this.follow(job);
+    } catch (err) {
+      this.setState('failed');
+      this.showFailure(err.body || { message: err.message });
+      this.loadHistory();
+    }
+  }
+
+  clear() {
+    this.preview.hidden = true;
+    this.progress.hidden = true;
+    const { groups } = this.page;
+    groups.cells.clearLayers();
+    groups.incoming.clearLayers();
+    groups.problems.clearLayers();
+    this.rows = [];
+    this.shapes = [];
+    this.page.shell.dataset.problemCount = '0';
+  }
+
+  showFailure(error) {
+    const message = (error && error.message) || '导入失败';
+    setStatus(this.status, `未导入：${message}`, 'error');
+  }
+
+  select(i) {
+    this.rows.forEach((r, j) => r.classList.toggle('selected', i === j));
+    this.shapes.forEach((shape, j) => {
+      if (!shape) return;
+      shape.eachLayer((layer) => {
+        const path = layer.getElement && layer.getElement();
+        if (path) path.classList.toggle('selected', i === j);
+      });
+    });
+    if (this.shapes[i]) fitTo(this.page.map, this.shapes[i]);
+    if (this.rows[i]) this.rows[i].scrollIntoView({ block: 'nearest' });
+  }
+
+  problemShape(geometry, kind, message, index) {
+    if (!geometry) return null;
+    const map = this.page.map;
+    const shape =
+      geometry.type === 'Point'
+        ? L.geoJSON(geometry, {
+            pointToLayer: (_f, latlng) =>
+              L.circleMarker(latlng, {
+                pane: ensurePane(map, 'importProblems', 445),
+                radius: 9,
+                className: `problem problem-${token(kind)}`,
+              }),
+          })
+        : L.geoJSON(geometry, {
+            pane: ensurePane(map, 'importProblems', 445),
+            style: () => ({ className: `problem problem-${token(kind)}`, weight: 3 }),
+          });
+    shape.bindTooltip(el('span', null, message), { sticky: true });
+    shape.on('click', () => this.select(index));
+    this.page.groups.problems.addLayer(shape);
+    return shape;
+  }
+
+  addRow(feature, label, severity, message, geometry, kind) {
+    const tbody = this.panel.querySelector('.import-problems tbody');
+    const index = this.rows.length;
+    const tr = el('tr', `problem-row severity-${token(severity)}`);
+    tr.dataset.severity = severity;
+    const tag = el('td');
+    tag.append(el('span', `kind-tag problem-${token(kind)}`, label));
+    tr.append(el('td', null, feature), tag, el('td', null, message));
+    tr.addEventListener('click', () => this.select(index));
+    tbody.append(tr);
+    this.rows.push(tr);
+    this.shapes.push(this.problemShape(geometry, kind, message, index));
+  }
+
+  showPreview(job) {
+    const p = job.preview;
+    const { groups, map } = this.page;
+    showCommunities(groups, {
+      type: 'FeatureCollection',
+      features: p.communities.map((c) => ({
+        type: 'Feature',
+        geometry: c.geometry,
+        properties: { id: c.id, name: c.name, code: c.code },
+      })),
+    });
+    groups.cells.addLayer(
+      L.geoJSON(p.current, {
+        pane: 'gridCells',
+        style: () => ({ className: 'import-current', weight: 2, fillOpacity: 0 }),
+        onEachFeature: (f, layer) =>
+          layer.bindTooltip(el('span', null, `现有：${f.properties.name}（${f.properties.code}）`), {
+            sticky: true,
+          }),
+      }),
+    );
+    const bad = new Set(p.problems.map((q) => q.feature));
+    groups.incoming.addLayer(
+      L.geoJSON(p.features, {
+        pane: ensurePane(map, 'importIncoming', 435),
+        style: (f) => ({
+          className: bad.has(f.properties.number) ? 'import-incoming bad' : 'import-incoming',
+          weight: 2,
+        }),
+        onEachFeature: (f, layer) => {
+          const q = f.properties;
+          const action = q.action === 'update' ? '更新' : '新建';
+          layer.bindTooltip(el('span', null, `${q.name}（${q.code}）· ${action}`), { sticky: true });
+        },
+      }),
+    );
+
+    const s = p.summary;
+    const summary = this.panel.querySelector('.import-summary');
+    summary.replaceChildren(
+      el('li', null, `文件：${job.filename}（${p.source_crs}）`),
+      el('li', null, `要素 ${s.features} 个：更新 ${s.updates}，新建 ${s.inserts}，撤销 ${s.deletes}`),
+      el('li', null, `问题 ${s.problems + s.partition_errors} 个须改正；空隙 ${s.gaps} 处；穿过建筑 ${s.cut_buildings} 栋`),
+    );
+    const warnings = this.panel.querySelector('.import-warnings');
+    warnings.replaceChildren(...p.warnings.map((w) => el('li', 'warning', w)));
+
+    this.panel.querySelector('.import-problems tbody').replaceChildren();
+    for (const q of p.problems) {
+      const point = q.where ? { type: 'Point', coordinates: q.where } : null;
+      const feature = p.features.features.find((f) => f.properties.number === q.feature);
+      const where = point || (feature && feature.geometry);
+      this.addRow(`第 ${q.feature} 个${q.code ? `（${q.code}）` : ''}`, q.category, 'error', q.message, where, 'invalid');
+    }
+    for (const q of p.partition) {
+      const label = `${q.kind_label}·${SEVERITY_LABELS[q.severity]}`;
+      this.addRow(q.cells.join('、'), label, q.severity, q.message, q.geometry, q.kind);
+    }
+    this.panel.querySelector('.import-problems').hidden = this.rows.length === 0;
+    const blocking = p.problems.length + s.partition_errors;
+    this.page.shell.dataset.problemCount = String(blocking);
+
+    this.panel.querySelector('.import-reason').hidden = !p.needs_reason;
+    this.commitButton.disabled = !p.can_commit;
+    this.preview.hidden = false;
+    if (p.can_commit) {
+      setStatus(this.status, '预览如下，核对无误后点“确认导入”', 'ok');
+    } else {
+      setStatus(this.status, `有 ${blocking} 个问题须先改正文件，不能导入`, 'bad');
+    }
+    fitTo(map, groups.incoming.getLayers().length ? groups.incoming : groups.communities);
+  }
+
+  showCommitted(job) {
+    const r = job.result || {};
+    this.preview.hidden = true;
+    setStatus(
+      this.status,
+      `已导入：更新 ${r.updates || 0} 个、新建 ${r.inserts || 0} 个、撤销 ${r.deletes || 0} 个网格`,
+      'ok',
+    );
+    const link = el('a', null, '在地图上查看');
+    link.href = this.page.urls.map_page;
+    this.status.append(' ', link);
+  }
+
+  async commit() {
+    if (!this.job) return;
+    this.commitButton.disabled = true;
+    try {
+      const job = await postJSON(withId(this.page.urls.commit, this.job.id), {
+        reason: this.reason.value,
+      });
+      this.preview.hidden = true;
+      await this.follow(job);
+    } catch (err) {
+      this.commitButton.disabled = false;
+      setStatus(this.status, err.message, 'error');
+    }
+  }
+
+  async discard() {
+    if (!this.job) return;
+    try {
+      await postJSON(withId(this.page.urls.discard, this.job.id), {});
+    } catch (err) {
+      // already gone: clear anyway
+    }
+    this.clear();
+    this.job = null;
+    this.setState('idle');
+    setStatus(this.status, '已放弃，没有写入任何数据');
+    this.loadHistory();
+  }
+
+  async loadHistory() {
+    const tbody = document.querySelector('.import-history tbody');
+    if (!tbody) return;
+    try {
+      const { items } = await getJSON(this.page.urls.imports);
+      tbody.replaceChildren(
+        ...items.map((j) => {
+          const tr = el('tr');
+          const when = j.created_at ? new Date(j.created_at).toLocaleString('zh-CN') : '';
+          tr.append(el('td', null, when), el('td', null, j.filename), el('td', null, j.status_label));
+          return tr;
+        }),
+      );
+    } catch (err) {
+      // the list is a convenience
+    }
+  }
+
+  bind() {
+    const form = document.getElementById('import-form');
+    form.dataset.url = this.page.urls.imports;
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      this.start(form);
+    });
+    this.commitButton.addEventListener('click', () => this.commit());
+    this.discardButton.addEventListener('click', () => this.discard());
+    this.loadHistory();
+  }
+}
+
+async function main() {
+  const page = pageMap();
+  exportForm();
+  if (document.querySelector('.import-section')) new ImportPage(page).bind();
+  try {
+    const communities = await getJSON(page.urls.communities);
+    showCommunities(page.groups, communities);
+    fitTo(page.map, page.groups.communities);
+  } catch (err) {
+    console.error(err);
+  }
+  page.shell.dataset.loaded = 'true';
+}
+
+main();
