@@ -278,4 +278,5 @@ def url_template(endpoint: str, **ids: Any) -> str:
     if not ids:
         return url_for(endpoint)
     ((name, _),) = ids.items()
-    return url_for(endpoint, **{name: ID_PLACEHOLDER}).replace(str(ID_PLACEHOLDER), "{id}", 1)
+    values: dict[str, Any] = {name: ID_PLACEHOLDER}
+    return url_for(endpoint, **values).replace(str(ID_PLACEHOLDER), "{id}", 1)

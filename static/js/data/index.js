@@ -6,7 +6,7 @@ import { ApiError, getJSON, postJSON } from '../common/api.js';
 import { el, withId } from '../common/dom.js';
 import { ensurePane } from '../common/map-frame.js';
 import { token } from '../common/map-layers.js';
-import { fitTo, pageMap, setStatus, showCommunities } from '../quality/common.js';
+import { fitTo, pageMap, setStatus, showCommunities } from '../common/page-map.js';
 
 const L = window.L;
 const POLL_MS = 700;

@@ -5,7 +5,7 @@ import { getJSON } from '../common/api.js';
 import { el, withId } from '../common/dom.js';
 import { ensurePane } from '../common/map-frame.js';
 import { token } from '../common/map-layers.js';
-import { fitTo, formatNumber, pageMap, setStatus, showCells, showCommunities } from './common.js';
+import { fitTo, formatNumber, pageMap, setStatus, showCells, showCommunities } from '../common/page-map.js';
 
 const L = window.L;
 const KIND_ORDER = ['overlap', 'gap', 'sliver', 'outside', 'building_cut', 'invalid'];

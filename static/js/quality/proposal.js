@@ -5,7 +5,7 @@
 import { getJSON, postJSON } from '../common/api.js';
 import { el, withId } from '../common/dom.js';
 import { ensurePane } from '../common/map-frame.js';
-import { fitTo, formatNumber, pageMap, setStatus, showCells, showCommunities } from './common.js';
+import { fitTo, formatNumber, pageMap, setStatus, showCells, showCommunities } from '../common/page-map.js';
 
 const L = window.L;
 const STAT_ROWS = [

@@ -1,8 +1,8 @@
-// Shared by the partition check and proposal pages: the map frame folium rendered, fitting
+// Shared by the side-panel map pages (partition check, proposal, data): the map frame folium rendered, fitting
 // the view, and drawing community and cell outlines from the JSON API.
-import { el, readJSON } from '../common/dom.js';
-import { mapFrame } from '../common/map-frame.js';
-import { communityLayer, landLayer } from '../common/map-layers.js';
+import { el, readJSON } from './dom.js';
+import { mapFrame } from './map-frame.js';
+import { communityLayer, landLayer } from './map-layers.js';
 
 const L = window.L;
 
