@@ -1,6 +1,9 @@
-"""Data API (数据导入导出): layers the user sees, exported as files another GIS opens."""
+"""Data API (数据导入导出): layers the user sees, exported as files another GIS or a
+spreadsheet opens."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Response as FlaskResponse
 from flask_login import current_user
@@ -18,13 +21,14 @@ LAYER_NAMES = "any(" + ", ".join(data.LAYERS) + ")"
 
 @bp.get(f"/exports/<{LAYER_NAMES}:layer>")
 @query_args(bp, s.ExportArgs)
-@binary_doc(bp, "图层文件（GeoJSON、GeoPackage、Shapefile 压缩包、KML 或 CSV）", MIMETYPES.values())
+@binary_doc(
+    bp, "图层文件（GeoJSON、GeoPackage、Shapefile 压缩包、KML、CSV 或 XLSX）", MIMETYPES.values()
+)
 @doc_errors(bp, 400, 403, 404)
-def export_layer(
-    layer: str, format: str = "gpkg", datum: str = "wgs84", community_id: int | None = None
-) -> FlaskResponse:
-    """导出图层（网格、社区、楼栋、服务阵地；只含您可见的要素）"""
+def export_layer(layer: str, **args: Any) -> FlaskResponse:
+    """导出图层：网格、社区、楼栋、服务阵地（只含您可见的要素）"""
+    selection = data.Selection(args.get("community_id"))
     exported, filename = data.export_layer(
-        current_user, layer, ExportFormat(format), Datum(datum), community_id
+        current_user, layer, ExportFormat(args["format"]), Datum(args["datum"]), selection
     )
     return download(exported.data, exported.mimetype, filename)
