@@ -1,10 +1,11 @@
 """Exporting a layer the user sees as a file: GeoJSON, GeoPackage, zipped Shapefile, KML,
 CSV or XLSX, in WGS-84 or GCJ-02 / BD-09 (``core.layer_write``).
 
-The layers are the map's (``layers``: 网格, 社区, 楼栋, 服务阵地). Each keeps to the
-reading rules of docs/SCOPE.md for its rows. ``community_id`` narrows any layer to one
-community (404 unknown, 403 outside the scope). CSV and XLSX text is neutralised against
-formula injection (``services/tables.py``).
+The layers are the map's (``layers``: 网格, 社区, 楼栋, 服务阵地), the household counts per
+cell (``counts``: 住户统计) and the coverage tables (``coverage``: 组织覆盖, 工作覆盖,
+服务盲点). Each keeps to the reading rules of docs/SCOPE.md for its rows. ``community_id``
+narrows any layer to one community (404 unknown, 403 outside the scope). CSV and XLSX
+text is neutralised against formula injection (``services/tables.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from gridapp.core.datums import Datum
 from gridapp.core.layer_write import Exported, ExportFormat, Layer, write_layer
 from gridapp.models import User
 from gridapp.services import scope, tables
-from gridapp.services.data import layers
+from gridapp.services.data import counts, coverage, layers
 from gridapp.services.data.frames import Selection
 
 Reader = Callable[[User, Selection], gpd.GeoDataFrame]
@@ -29,6 +30,10 @@ SOURCES: dict[str, tuple[Layer, Reader]] = {
     "communities": (layers.COMMUNITIES, layers.communities),
     "buildings": (layers.BUILDINGS, layers.buildings),
     "service_points": (layers.SERVICE_POINTS, layers.service_points),
+    "household_counts": (counts.HOUSEHOLD_COUNTS, counts.household_counts),
+    "org_coverage": (coverage.ORG_COVERAGE, coverage.org_coverage),
+    "service_coverage": (coverage.SERVICE_COVERAGE, coverage.service_coverage),
+    "service_gaps": (coverage.SERVICE_GAPS, coverage.service_gaps),
 }
 LAYERS = {key: layer.title for key, (layer, _) in SOURCES.items()}
 
