@@ -6,7 +6,8 @@ them (OWASP "CSV injection"): in a CSV a text starting with = + - @ tab, CR or L
 leading ``'`` so that Excel and LibreOffice show it as text; in an XLSX every text is written
 as a text cell (never a formula) and those cells are marked quote-prefixed, so that editing
 the cell does not turn it into a formula either. Numbers stay numbers (−2 is a number, not a
-text to prefix).
+text to prefix). The first row of every table is its header: bold in an XLSX, and kept in
+view (frozen) when the sheet scrolls.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def to_csv(rows: list[list[Any]]) -> bytes:
 def to_xlsx(rows: list[list[Any]], title: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
@@ -53,6 +55,11 @@ def to_xlsx(rows: list[list[Any]], title: str) -> bytes:
                     cell.quotePrefix = True
             elif value is not None:
                 sheet.cell(row=r, column=c, value=value)
+    if rows:
+        bold = Font(bold=True)
+        for cell in sheet[1]:
+            cell.font = bold
+        sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -94,3 +94,9 @@ def test_xlsx_drops_control_characters_xml_cannot_hold() -> None:
 
 def test_xlsx_sheet_title_is_cut_to_31_characters() -> None:
     assert _sheet(to_xlsx([["x"]], "工" * 40)).title == "工" * 31
+
+
+def test_xlsx_header_is_bold_and_stays_in_view() -> None:
+    sheet = _sheet(to_xlsx([["网格编码", "户数"], ["110199001001001", 100]], "网格"))
+    assert [c.font.b for c in sheet[1]] == [True, True] and not sheet["A2"].font.b
+    assert sheet.freeze_panes == "A2"

@@ -281,7 +281,7 @@ class Checker:
         self.mine = visible_ids(self.grid, self.role) if self.role in ROLES else {}
 
     def call(self, client: FlaskClient, req: Req, expect: frozenset[int], writes: bool) -> str:
-        method, rule = self.key.split(" ", 1)
+        method, rule = self.key.split(" | ")[0].split(" ", 1)  # " | …": a variant
         before = self._fingerprint() if writes else None
         kwargs: dict[str, Any] = {"query_string": req.query}
         if req.file is not None:

@@ -27,6 +27,11 @@ TEAM_NAME = "=1+2队"  # assigned to A1N
 ORG_NAME = "\t=1+1党支部"  # assigned to A1S
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 ROUTES = ["/api/coverage/service/export", "/api/coverage/organisation/export"]
+# the same tables, and the household counts, as exported layers (GET /api/exports/<layer>)
+LAYER_ROUTES = [
+    "/api/exports/service_coverage", "/api/exports/org_coverage", "/api/exports/household_counts",
+]  # fmt: skip
+ORG_TABLES = ("/organisation/export", "/org_coverage")
 
 
 @pytest.fixture
@@ -65,24 +70,27 @@ def _xlsx(client: FlaskClient, route: str) -> Any:
     return sheet
 
 
-@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("route", [*ROUTES, *LAYER_ROUTES])
 def test_csv_export_prefixes_every_formula_with_a_quote(
     as_coordinator: FlaskClient, formulas: None, route: str
 ) -> None:
     rows = _csv(as_coordinator, route)
     fields = [f for row in rows for f in row]
     assert not [f for f in fields if f.startswith(FORMULA_START)]
+    assert {"'" + name for name in [*CELL_NAMES.values(), COMMUNITY_NAME]} <= set(fields)
+    if route in LAYER_ROUTES:
+        return  # a layer's columns: tests/web/test_data_export_tables.py
     by_cell_name = {row[2]: row for row in rows[1:]}
     assert set(by_cell_name) == {"'" + name for name in CELL_NAMES.values()}
     assert [row[0] for row in rows[1:] if row[0].endswith(COMMUNITY_NAME)] == ["'-2+3"] * 2
-    if route.endswith("/organisation/export"):
+    if route.endswith(ORG_TABLES):
         assert "'" + TEAM_NAME in by_cell_name["'" + CELL_NAMES["A1N"]]
         assert "'" + ORG_NAME in by_cell_name["'" + CELL_NAMES["A1S"]]
     else:  # numbers are written as numbers
         assert all(f.replace(".", "", 1).isdigit() for row in rows[1:] for f in row[3:])
 
 
-@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize("route", [*ROUTES, *LAYER_ROUTES])
 def test_xlsx_export_stores_no_formula_and_shows_each_name_literally(
     as_coordinator: FlaskClient, formulas: None, route: str
 ) -> None:
@@ -91,7 +99,7 @@ def test_xlsx_export_stores_no_formula_and_shows_each_name_literally(
     assert {c.data_type for c in cells} <= {"s", "n"}  # no "f" (formula), no "e" (error)
     texts = {c.value for c in cells if c.data_type == "s"}
     assert set(CELL_NAMES.values()) <= texts and COMMUNITY_NAME in texts
-    if route.endswith("/organisation/export"):
+    if route.endswith(ORG_TABLES):
         assert {TEAM_NAME, ORG_NAME} <= texts
     for c in cells:
         if isinstance(c.value, str) and c.value.startswith(FORMULA_START):

@@ -140,7 +140,10 @@ def _known_ids(world: World) -> dict[str, list[int] | list[str]]:
         "org_id": [1, 2],
         "assignment_id": [1, 2],
         "kind": ["members", "teams", "assignments"],
-        "layer": ["cells", "communities", "buildings", "service_points"],
+        "layer": [
+            *("cells", "communities", "buildings", "service_points", "household_counts"),
+            *("org_coverage", "service_coverage", "service_gaps"),
+        ],
         "member_id": [1, 2],
         "household_id": [1, 2],
         "event_id": [1, 2],

@@ -1,7 +1,9 @@
 """Scope matrix: every JSON route × every role, with ids from inside and outside the scope.
 
 Generated from ``app.url_map``: every /api/ route (method + rule) must have an entry in
-ROUTES, or ``test_every_api_route_has_a_scope_spec`` fails. For each route and role:
+ROUTES, or ``test_every_api_route_has_a_scope_spec`` fails (a route whose rows follow
+different rules per argument, the layer export, has more: "<method rule> | <variant>").
+For each route and role:
 
 - anonymous: 401, and a write changes nothing;
 - no answer holds a row outside the role's scope (the 〔〕 markers of tests/web/scope_world.py,
@@ -34,6 +36,7 @@ from tests.web.scope_requests import (
     MANAGER,
     MANAGERS,
     UNKNOWN,
+    Build,
     Checker,
     Req,
     Spec,
@@ -76,8 +79,25 @@ SHEET_ROWS = (
     "household", "household_phone",
 )  # fmt: skip
 
-# method + rule → spec. A new /api/ route fails test_every_api_route_has_a_scope_spec until
-# it is described here (and its scope decided in docs/SCOPE.md).
+# The layer export route; its specs are "<route> | <layer>" (one route, several rules).
+EXPORT_LAYERS = (
+    "cells", "communities", "buildings", "service_points", "household_counts", "org_coverage",
+    "service_coverage", "service_gaps",
+)  # fmt: skip
+EXPORTS = f"GET /api/exports/<any({', '.join(EXPORT_LAYERS)}):layer>"
+
+
+def export(layer: str) -> Build:
+    """A CSV export of ``layer``, of one community (none for place "")."""
+    return lambda g, p: Req(
+        path={"layer": layer},
+        query=filter_by("community_id", world_table("communities"), format="csv")(g, p).query,
+    )
+
+
+# method + rule (+ " | " and a variant) → spec. A new /api/ route fails
+# test_every_api_route_has_a_scope_spec until it is described here (and its scope decided in
+# docs/SCOPE.md).
 ROUTES: dict[str, Spec] = {
     "GET /api/openapi.json": Spec(none, policy="the API document: no rows"),
     "GET /api/me": Spec(none, policy="the user and the extent of their cells"),
@@ -212,15 +232,41 @@ ROUTES: dict[str, Spec] = {
         shows=(*CELL_ROWS, "branch", "team", "worker"),
     ),
     # data in and out
-    "GET /api/exports/<any(cells, communities, buildings, service_points):layer>": Spec(
-        lambda g, p: Req(
-            path={"layer": "cells"},
-            query=filter_by("community_id", world_table("communities"), format="csv")(g, p).query,
-        ),
+    # data in and out: one spec per kind of layer (the rows of each follow its own rule)
+    EXPORTS: Spec(
+        export("cells"),
         level="community",
         bare=True,
         shows=CELL_ROWS,
         policy="the visible rows of the layer (cells here), as a file",
+    ),
+    f"{EXPORTS} | household_counts": Spec(
+        export("household_counts"),
+        level="community",
+        bare=True,
+        shows=(*CELL_ROWS, "community"),
+        policy="counts of the visible cells, never a name",
+    ),
+    f"{EXPORTS} | org_coverage": Spec(
+        export("org_coverage"),
+        level="community",
+        bare=True,
+        shows=(*CELL_ROWS, "branch", "team", "worker"),
+        policy="organisation coverage of the visible cells",
+    ),
+    f"{EXPORTS} | service_coverage": Spec(
+        export("service_coverage"),
+        level="community",
+        bare=True,
+        shows=CELL_ROWS,
+        policy=COVERAGE + "; each of the user's subdistricts",
+    ),
+    f"{EXPORTS} | service_gaps": Spec(
+        export("service_gaps"),
+        level="community",
+        bare=True,
+        shows=("building",),
+        policy=COVERAGE + "; homes of visible cells outside every circle",
     ),
     "GET /api/imports/<any(members, teams, assignments):kind>/template": Spec(
         lambda g, p: Req(path={"kind": "members"}), policy="a fixed template: no rows"
@@ -524,7 +570,8 @@ def test_every_api_route_has_a_scope_spec(app: Flask) -> None:
         if method not in {"HEAD", "OPTIONS"}
     }
     assert routes, "no /api/ routes in app.url_map"
-    missing, stale = sorted(routes - set(ROUTES)), sorted(set(ROUTES) - routes)
+    specified = {key.split(" | ")[0] for key in ROUTES}
+    missing, stale = sorted(routes - specified), sorted(specified - routes)
     assert not missing, f"routes without a scope spec in ROUTES (and docs/SCOPE.md): {missing}"
     assert not stale, f"ROUTES entries for routes that no longer exist: {stale}"
 
@@ -551,7 +598,10 @@ def grid(grid_work: GridWork, db_session: None) -> GridWork:
 
 
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])
-@pytest.mark.parametrize("key", sorted(ROUTES))
+# the export's rule is too long for a test id: "GET /api/exports/<layer> | org_coverage"
+@pytest.mark.parametrize(
+    "key", sorted(ROUTES), ids=lambda key: key.replace(EXPORTS, "GET /api/exports/<layer>")
+)
 def test_route_keeps_to_the_scope(
     app: Flask, clients: dict[str, FlaskClient], grid: GridWork, key: str, role: str
 ) -> None:

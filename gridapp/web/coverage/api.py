@@ -16,22 +16,14 @@ from gridapp.services.coverage import planning
 from gridapp.services.coverage import report as sc
 from gridapp.web.common import binary_doc, doc_errors, json_body, query_args, table_download
 from gridapp.web.coverage import schemas as s
+from gridapp.web.walk_args import walk_params
 
 bp = Blueprint("coverage_api", __name__, url_prefix="/api", description="15分钟服务圈与工作覆盖")
 
 
-def _params(args: dict[str, Any]) -> sc.Params:
-    return sc.Params(
-        minutes=args.get("minutes", 15),
-        speed_kmh=args.get("speed", 4.0),
-        kinds=list(args.get("kind") or args.get("kinds") or []),
-        off_network_m=args.get("off_network", sc.OFF_NETWORK_M),
-    )
-
-
 def _compute(args: dict[str, Any]) -> tuple[sc.Network, sc.Coverage]:
     """The walking network of the subdistrict asked for, and its coverage."""
-    return sc.compute(current_user, args.get("subdistrict_id"), _params(args))
+    return sc.compute(current_user, args.get("subdistrict_id"), walk_params(args))
 
 
 @bp.get("/coverage/service")
@@ -63,7 +55,7 @@ def circles(**args: Any) -> Response:
     text = service_circles.circles_json(
         current_user,
         args.get("subdistrict_id"),
-        _params(args),
+        walk_params(args),
         args["point_id"],
         zoom=args.get("zoom"),
         tolerance=args.get("tolerance"),
@@ -83,7 +75,7 @@ def what_if(body: dict[str, Any]) -> Response:
         remove=list(body["remove"]),
     )
     return jsonify(
-        planning.what_if(current_user, body.get("subdistrict_id"), _params(body), scenario)
+        planning.what_if(current_user, body.get("subdistrict_id"), walk_params(body), scenario)
     )
 
 
@@ -97,7 +89,7 @@ def suggest(body: dict[str, Any]) -> Response:
         planning.suggest(
             current_user,
             body.get("subdistrict_id"),
-            _params(body),
+            walk_params(body),
             body["k"],
             body["candidates"],
             body["building_kinds"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from gridapp.core.coverage import MAX_MINUTES, MAX_SPEED, MIN_MINUTES, MIN_SPEED
-from gridapp.core.vocab import ServiceKind
 from gridapp.services.coverage.circles import (
     DEFAULT_TOLERANCE_M,
     MAX_TOLERANCE_M,
@@ -13,30 +12,13 @@ from gridapp.services.coverage.circles import (
     MIN_ZOOM,
 )
 from gridapp.web.validation import Schema
+from gridapp.web.walk_args import KINDS, WalkArgs
 
 POSITIVE = validate.Range(min=1, max=2**31 - 1)
-KINDS = [k.value for k in ServiceKind]
 
 
-class Params(Schema):
+class Params(WalkArgs):
     subdistrict_id = fields.Integer(validate=POSITIVE)
-    minutes = fields.Float(
-        load_default=15, validate=validate.Range(min=MIN_MINUTES, max=MAX_MINUTES),
-        metadata={"description": "步行时间（分钟），5/10/15 等"},
-    )  # fmt: skip
-    speed = fields.Float(
-        load_default=4.0, validate=validate.Range(min=MIN_SPEED, max=MAX_SPEED),
-        metadata={"description": "步行速度（公里/小时），老年人约 3"},
-    )  # fmt: skip
-    kind = fields.List(
-        fields.String(validate=validate.OneOf(KINDS)),
-        load_default=list,
-        metadata={"description": "计入的服务阵地类型（可重复；不填 = 全部）"},
-    )
-    off_network = fields.Float(
-        load_default=50.0, validate=validate.Range(min=0, max=200),
-        metadata={"description": "服务圈离开道路的距离（米）"},
-    )  # fmt: skip
 
 
 class CircleArgs(Params):

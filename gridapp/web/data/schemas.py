@@ -15,6 +15,7 @@ from gridapp.core.layer_write import FORMAT_LABELS, ExportFormat
 from gridapp.core.vocab import IMPORT_LAYER_LABELS, IMPORT_STATUS_LABELS
 from gridapp.services.data import imports
 from gridapp.web.validation import Schema
+from gridapp.web.walk_args import WalkArgs
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -31,7 +32,10 @@ def _choice(default: E, labels: Mapping[E, str], label: str) -> fields.String:
     )
 
 
-class ExportArgs(Schema):
+class ExportArgs(WalkArgs):
+    """The file, its datum and the community; the walk (``WalkArgs``) only for the work
+    coverage layers (service_coverage, service_gaps), as at /api/coverage/service."""
+
     format = _choice(ExportFormat.GPKG, FORMAT_LABELS, "文件格式")
     datum = _choice(Datum.WGS84, DATUM_LABELS, "坐标系")
     community_id = fields.Integer(
