@@ -9,6 +9,7 @@ GeoPackage, GeoJSON, KML or a CSV of vertices (``core.layer_csv``).
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from gridapp.core.archives import ArchiveLimits, extract_zip
@@ -20,6 +21,7 @@ from gridapp.core.layer_read import Layer, LayerRejected, read_polygons
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 SQLITE_MAGIC = b"SQLite format 3\x00"
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 LAYER_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json", ".kml", ".csv")
 ACCEPTED = "Shapefile（.zip）、GeoPackage（.gpkg）、GeoJSON、KML/KMZ、CSV"
 
@@ -48,6 +50,10 @@ def find_layer(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> Path:
     if head.startswith(SQLITE_MAGIC):
         return _named(path, ".gpkg")
     suffix = path.suffix.lower()
+    if suffix in (".geojson", ".json", ".kml") and head.startswith(UTF16_BOMS):
+        raise LayerRejected(
+            f"文件是 UTF-16 编码；{suffix[1:].upper()} 文件须为 UTF-8，请另存为 UTF-8 后再上传"
+        )
     if suffix in (".geojson", ".json", ".kml", ".csv"):
         return path
     if suffix in (".shp", ".shx", ".dbf", ".prj"):

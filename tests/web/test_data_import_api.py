@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from geoalchemy2.shape import to_shape
-from shapely.geometry import Polygon, box
+from shapely.geometry import Polygon, box, shape
 from sqlalchemy import func, select, update
 
 from gridapp.core.datums import Datum, from_wgs84
@@ -335,3 +335,44 @@ def test_only_editors_import_and_only_their_own_imports(
     admin = login(app.test_client(), "t_admin")
     assert admin.get(f"/api/layer-imports/{job['id']}").status_code == 200
     assert as_manager.get("/api/layer-imports/999999").status_code == 404
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "shp", "kml", "csv"])
+@pytest.mark.parametrize("datum", [Datum.WGS84, Datum.GCJ02])
+def test_an_export_imported_again_gives_the_same_cells(
+    app: Flask, db_session: None, as_manager: FlaskClient, world: World, fmt: str, datum: Datum
+) -> None:
+    exported = as_manager.get(
+        "/api/exports/cells",
+        query_string={"format": fmt, "datum": datum, "community_id": world.communities["A1"]},
+    )
+    assert exported.status_code == 200
+    name = f"网格.{'zip' if fmt == 'shp' else fmt}"
+    status, job = upload(as_manager, exported.data, name, crs=datum)
+    assert status == 202, job
+    preview = job["preview"]
+    assert preview["problems"] == [] and preview["can_commit"] is True
+    assert preview["summary"]["updates"] == 2 and preview["summary"]["inserts"] == 0
+    with app.app_context():
+        truth = cell_geoms([A1 + "001", A1 + "002"])
+        names = dict(db.session.execute(select(GridCell.code, GridCell.name)).all())
+    for feature in preview["features"]["features"]:
+        code = feature["properties"]["code"]
+        assert feature["properties"]["name"] == names[code]
+        assert hausdorff_m(shape(feature["geometry"]), truth[code]) <= 0.01
+
+
+def test_a_csv_of_vertices_in_utf16_with_a_bom_reads_and_bad_rows_are_named(
+    db_session: None, as_manager: FlaskClient
+) -> None:
+    rows = ["code\tname\tseq\tlon\tlat"]
+    for seq, (x, y) in enumerate(NORTH.exterior.coords[:-1], start=1):
+        rows.append(f"{A1}001\t北\t{seq}\t{x}\t{y}")
+    rows.append(f"{A1}002\t南\t1\t116.40\t39.90")
+    rows.append(f"{A1}002\t南\t2\tabc\t39.90")
+    status, job = upload(as_manager, "\n".join(rows).encode("utf-16"), "cells.csv")
+    assert status == 202, job
+    preview = job["preview"]
+    assert any("UTF-16" in w for w in preview["warnings"])
+    (problem,) = preview["problems"]
+    assert problem["code"] == A1 + "002" and "第 7 行" in problem["message"]
