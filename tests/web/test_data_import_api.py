@@ -130,8 +130,8 @@ def test_a_new_code_is_an_insert_and_the_csv_of_vertices_with_chinese_headers_re
         "002": ("西南片", box(116.40, 39.90, 116.405, 39.905)),
         "003": ("东南片", box(116.405, 39.90, 116.41, 39.905)),
     }
-    for serial, (name, shape) in quarters.items():
-        for seq, (x, y) in enumerate(shape.exterior.coords[:-1], start=1):
+    for serial, (name, quarter) in quarters.items():
+        for seq, (x, y) in enumerate(quarter.exterior.coords[:-1], start=1):
             rows.append(f"{A1}{serial},{name},{seq},{x},{y}")
     status, job = upload(as_manager, "\n".join(rows).encode("gbk"), "网格.csv")
     assert status == 202, job
