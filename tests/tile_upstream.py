@@ -12,7 +12,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from flask import Flask
 from PIL import Image
+
+from gridapp import create_app
+from tests.conftest import TEST_DATABASE_URL
 
 KEY = "testKeyNeverInTheBrowser0123456789"  # 16–64 letters or digits, like a real key
 
@@ -24,6 +28,26 @@ def png_tile(colour: tuple[int, int, int] = (170, 211, 223)) -> bytes:
 
 
 TILE = png_tile()
+
+
+def app_with_settings(**settings: object) -> Flask:
+    """An app on the test database (the session's ``world``) with these base-map settings."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": TEST_DATABASE_URL,
+            "SECRET_KEY": "test-secret",
+            "WTF_CSRF_ENABLED": False,
+            **settings,
+        }
+    )
+
+
+def tianditu_app(upstream_url: str, **settings: object) -> Flask:
+    """An app with 天地图 as its base map, the key ``KEY``, upstream at ``upstream_url``."""
+    return app_with_settings(
+        BASEMAP="tianditu", TIANDITU_KEY=KEY, TIANDITU_URL=upstream_url, **settings
+    )
 
 
 @dataclass

@@ -9,22 +9,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import prcoords
 import pytest
-from flask import Flask
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from gridapp import create_app
 from gridapp.extensions import db
 from tests.browser.conftest import LoginAs, serving
-from tests.browser.test_map_browser import requested_urls, save_screenshot, wait_for_layers
-from tests.conftest import TEST_DATABASE_URL
-from tests.tile_upstream import KEY, FakeUpstream, fake_upstream
+from tests.browser.test_map_browser import (
+    open_layer_control,
+    requested_urls,
+    save_screenshot,
+    wait_for_layers,
+)
+from tests.tile_upstream import KEY, FakeUpstream, app_with_settings, fake_upstream
 from tests.world import World
 
 WAIT_SECONDS = 20
@@ -40,18 +41,6 @@ return [c.lng, c.lat];
 """
 
 
-def app_with(**settings: Any) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": TEST_DATABASE_URL,
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-            **settings,
-        }
-    )
-
-
 @pytest.fixture(scope="module")
 def upstream() -> Iterator[FakeUpstream]:
     with fake_upstream() as fake:
@@ -62,7 +51,7 @@ def upstream() -> Iterator[FakeUpstream]:
 def tianditu_server(
     upstream: FakeUpstream, world: World, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    app = app_with(
+    app = app_with_settings(
         BASEMAP="tianditu",
         TIANDITU_KEY=KEY,
         TIANDITU_URL=upstream.tianditu_url,
@@ -76,7 +65,7 @@ def tianditu_server(
 
 @pytest.fixture(scope="module")
 def gcj02_server(upstream: FakeUpstream, world: World) -> Iterator[str]:
-    app = app_with(
+    app = app_with_settings(
         BASEMAP="url",
         TILE_URL=f"{upstream.base_url}/gcj/{{z}}/{{x}}/{{y}}.png",
         TILE_DATUM="gcj02",
@@ -113,13 +102,7 @@ def wait_for_readout(
 
 
 def choose_base_layer(driver: Chrome, name: str) -> None:
-    control = driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
-    ActionChains(driver).move_to_element(control).perform()
-    WebDriverWait(driver, WAIT_SECONDS).until(
-        lambda _: "leaflet-control-layers-expanded" in (control.get_attribute("class") or ""),
-        "layer control did not open on hover",
-    )
-    driver.execute_async_script("setTimeout(arguments[arguments.length - 1], 0)")
+    control = open_layer_control(driver)
     labels = control.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base label")
     [label] = [e for e in labels if e.text.strip() == name]
     label.click()

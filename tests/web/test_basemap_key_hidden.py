@@ -10,30 +10,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gridapp import ROOT, create_app
+from gridapp import ROOT
 from gridapp.extensions import db
-from tests.conftest import TEST_DATABASE_URL, login
-from tests.tile_upstream import KEY
+from tests.conftest import login
+from tests.tile_upstream import KEY, tianditu_app
 from tests.world import World
 
 STATIC = ROOT / "static"
 
 
 @pytest.fixture(scope="module")
-def tianditu_app(world: World) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": TEST_DATABASE_URL,
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-            "BASEMAP": "tianditu",
-            "TIANDITU_KEY": KEY,
-            "TIANDITU_LAYER": "img",
-            # never asked here: no test below fetches a tile
-            "TIANDITU_URL": "http://127.0.0.1:9/t{s}",
-        }
-    )
+def key_app(world: World) -> Iterator[Flask]:
+    # upstream never asked here: no test below fetches a tile
+    app = tianditu_app("http://127.0.0.1:9/t{s}", TIANDITU_LAYER="img")
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -59,31 +48,29 @@ def assert_no_key(response_text: str, headers: str, where: str) -> None:
 
 
 @pytest.mark.parametrize("username", ["t_admin", "t_coordinator", "t_manager", "t_field"])
-def test_no_page_or_answer_carries_the_key(
-    tianditu_app: Flask, world: World, username: str
-) -> None:
-    client = login(tianditu_app.test_client(), username)
-    for url in app_urls(tianditu_app, world):
+def test_no_page_or_answer_carries_the_key(key_app: Flask, world: World, username: str) -> None:
+    client = login(key_app.test_client(), username)
+    for url in app_urls(key_app, world):
         with client.get(url) as response:
             assert_no_key(
                 response.get_data().decode("utf-8", "replace"), str(response.headers), url
             )
 
 
-def test_map_pages_show_tianditu_through_the_proxy(tianditu_app: Flask) -> None:
-    client = login(tianditu_app.test_client(), "t_admin")
+def test_map_pages_show_tianditu_through_the_proxy(key_app: Flask) -> None:
+    client = login(key_app.test_client(), "t_admin")
     for url in ("/", "/edit", "/check", "/proposal", "/service", "/coverage"):
         html = client.get(url).get_data(as_text=True)
         assert "/tiles/tianditu/img/{z}/{x}/{y}" in html, url
         assert "/tiles/tianditu/cia/{z}/{x}/{y}" in html, url
         assert "tianditu.gov.cn" not in html and "127.0.0.1:9" not in html, url
         assert '"gridDatumLabel": "CGCS2000"' in html, url
-    field = login(tianditu_app.test_client(), "t_field")
+    field = login(key_app.test_client(), "t_field")
     assert "/tiles/tianditu/img/{z}/{x}/{y}" in field.get("/field/").get_data(as_text=True)
 
 
-def test_no_static_file_carries_the_key(tianditu_app: Flask) -> None:
-    client: FlaskClient = login(tianditu_app.test_client(), "t_coordinator")
+def test_no_static_file_carries_the_key(key_app: Flask) -> None:
+    client: FlaskClient = login(key_app.test_client(), "t_coordinator")
     files = sorted(p for p in STATIC.rglob("*") if p.is_file())
     assert any(p.suffix == ".js" for p in files)
     for path in files:
@@ -95,8 +82,8 @@ def test_no_static_file_carries_the_key(tianditu_app: Flask) -> None:
             )
 
 
-def test_login_page_and_refusals_carry_no_key(tianditu_app: Flask) -> None:
-    client = tianditu_app.test_client()
+def test_login_page_and_refusals_carry_no_key(key_app: Flask) -> None:
+    client = key_app.test_client()
     for url in ("/login", "/", "/tiles/tianditu/img/3/1/1", "/api/me"):
         with client.get(url) as response:
             assert_no_key(response.get_data(as_text=True), str(response.headers), url)

@@ -17,7 +17,7 @@ from gridapp import create_app
 from gridapp.core.basemap import BaseMapConfigError
 from gridapp.extensions import db
 from tests.conftest import TEST_DATABASE_URL, login
-from tests.tile_upstream import KEY, TILE, FakeUpstream, fake_upstream
+from tests.tile_upstream import KEY, TILE, FakeUpstream, fake_upstream, tianditu_app
 from tests.world import World
 
 TILE_PATH = "/tiles/tianditu/vec/12/3371/1552"
@@ -29,25 +29,14 @@ def upstream() -> Iterator[FakeUpstream]:
         yield fake
 
 
-def tianditu_app(upstream: FakeUpstream, **extra: object) -> Flask:
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": TEST_DATABASE_URL,
-            "SECRET_KEY": "test-secret",
-            "WTF_CSRF_ENABLED": False,
-            "BASEMAP": "tianditu",
-            "TIANDITU_KEY": KEY,
-            "TIANDITU_URL": upstream.tianditu_url,
-            "TILE_TIMEOUT": 0.5,
-            **extra,
-        }
-    )
+def proxy_test_app(upstream: FakeUpstream, **extra: object) -> Flask:
+    url = str(extra.pop("TIANDITU_URL", upstream.tianditu_url))
+    return tianditu_app(url, TILE_TIMEOUT=0.5, **extra)
 
 
 @pytest.fixture(scope="module")
 def proxy_app(upstream: FakeUpstream, world: World) -> Iterator[Flask]:
-    app = tianditu_app(upstream)
+    app = proxy_test_app(upstream)
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -187,7 +176,7 @@ def test_unreachable_upstream_is_502(
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = tianditu_app(upstream, TIANDITU_URL=f"http://127.0.0.1:{port}", TILE_CACHE_DIR=tmp_path)
+    app = proxy_test_app(upstream, TIANDITU_URL=f"http://127.0.0.1:{port}", TILE_CACHE_DIR=tmp_path)
     try:
         client = login(app.test_client(), "t_coordinator")
         response = client.get(TILE_PATH)
