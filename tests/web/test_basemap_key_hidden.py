@@ -59,7 +59,7 @@ def test_no_page_or_answer_carries_the_key(key_app: Flask, world: World, usernam
 
 def test_map_pages_show_tianditu_through_the_proxy(key_app: Flask) -> None:
     client = login(key_app.test_client(), "t_admin")
-    for url in ("/", "/edit", "/check", "/proposal", "/service", "/coverage"):
+    for url in ("/", "/edit", "/check", "/proposal", "/service", "/coverage", "/data/"):
         html = client.get(url).get_data(as_text=True)
         assert "/tiles/tianditu/img/{z}/{x}/{y}" in html, url
         assert "/tiles/tianditu/cia/{z}/{x}/{y}" in html, url
