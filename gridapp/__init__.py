@@ -30,6 +30,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from gridapp.core.reminders import visit_days
 
     visit_days(app.config.get("VISIT_DAYS"))  # a wrong GRIDAPP_VISIT_DAYS stops here (Chinese)
+    from gridapp.services import basemap
+
+    basemap.init_app(app)  # a wrong base-map combination stops here (Chinese and English)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
 
     from gridapp.web.common import (

@@ -28,10 +28,24 @@ def load_config(instance_path: Path) -> dict[str, object]:
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "DATABASE_URL": env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
-        # Optional online base map, e.g. "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png".
-        # Empty: the base layer is drawn from our own streets and buildings only.
+        # The base map (checked at start-up by core/basemap.py, docs/BASEMAPS.md): "none"
+        # (our own streets and buildings only; no internet needed), "url" (an OSM-style
+        # template the browser fetches, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        # drawn in TILE_DATUM: wgs84, cgcs2000 or gcj02) or "tianditu" (天地图, fetched by the
+        # app's tile proxy /tiles/tianditu/… with a server-side key the browser never sees).
+        "BASEMAP": env.get("GRIDAPP_BASEMAP", ""),
         "TILE_URL": env.get("GRIDAPP_TILE_URL", ""),
         "TILE_ATTRIBUTION": env.get("GRIDAPP_TILE_ATTRIBUTION", ""),
+        "TILE_DATUM": env.get("GRIDAPP_TILE_DATUM", ""),
+        "TIANDITU_KEY": env.get("GRIDAPP_TIANDITU_KEY", ""),
+        "TIANDITU_LAYER": env.get("GRIDAPP_TIANDITU_LAYER", "vec"),
+        "TIANDITU_URL": env.get("GRIDAPP_TIANDITU_URL", ""),
+        # The tile proxy: upstream timeout, and its disk cache (kept up to TILE_CACHE_DAYS,
+        # oldest removed first above TILE_CACHE_MAX_BYTES; 0 MB: no cache).
+        "TILE_TIMEOUT": float(env.get("GRIDAPP_TILE_TIMEOUT", "5")),
+        "TILE_CACHE_DIR": env.get("GRIDAPP_TILE_CACHE_DIR", str(instance_path / "tiles")),
+        "TILE_CACHE_MAX_BYTES": int(float(env.get("GRIDAPP_TILE_CACHE_MB", "256")) * MB),
+        "TILE_CACHE_DAYS": float(env.get("GRIDAPP_TILE_CACHE_DAYS", "30")),
         "WALK_SPEED_KMH": float(env.get("GRIDAPP_WALK_SPEED_KMH", "4.0")),
         "WALK_MINUTES": int(env.get("GRIDAPP_WALK_MINUTES", "15")),
         "SESSION_COOKIE_HTTPONLY": True,

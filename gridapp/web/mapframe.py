@@ -2,8 +2,11 @@
 own templates, with panes and one empty layer group per layer.
 
 The server renders only the frame: the Leaflet map, its panes, one empty layer group per
-layer and the layer control (folium). The browser fills the groups from the JSON API.
-Every script and stylesheet is served from /static (vendored Leaflet); nothing from a CDN.
+layer, the base layers and the layer control (folium). The browser fills the groups from
+the JSON API. Every script and stylesheet is served from /static (vendored Leaflet); nothing
+from a CDN. The base map (core/basemap.py) is our own 简图, an OSM-style URL, or 天地图
+through the app's tile proxy; each tile layer carries the datum its tiles are drawn in
+(``gridDatum``/``gridDatumLabel`` options), which static/js/common/coord-readout.js shows.
 """
 
 from __future__ import annotations
@@ -13,12 +16,20 @@ from dataclasses import dataclass, field
 
 import folium
 from branca.element import Element, Figure
-from flask import current_app, url_for
+from flask import url_for
 from markupsafe import Markup
+
+from gridapp.core.basemap import (
+    TIANDITU_NAMES,
+    BaseMap,
+    BaseMapKind,
+    TileDatum,
+)
+from gridapp.services import basemap
 
 # Layer keys used by the JavaScript, with their Chinese names in the layer control.
 LAND = ("land", "简图")  # base layer drawn from our own data (land colour under our areas)
-TILES = ("tiles", "在线底图")  # optional base layer, only when TILE_URL is configured
+TILES = ("tiles", "在线底图")  # the configured base map (URL or 天地图), shown on opening
 OVERLAYS: tuple[tuple[str, str], ...] = (
     ("communities", "社区"),
     ("cells", "网格"),
@@ -39,6 +50,7 @@ PANES: tuple[tuple[str, int, bool], ...] = (
 )
 MAX_ZOOM = 20
 MAX_NATIVE_TILE_ZOOM = 18
+TILE_PROXY = "/tiles/tianditu"  # gridapp/web/basemap/pages.py
 
 
 @dataclass(frozen=True)
@@ -52,14 +64,27 @@ class MapParts:
     layer_vars: dict[str, str] = field(default_factory=dict)  # layer key -> global JS name
 
 
+def tianditu_proxy_template(layer: str) -> str:
+    """The tile proxy's URL template for one 天地图 layer (Leaflet's {z}/{x}/{y})."""
+    return (
+        url_for("basemap.tianditu", layer=layer, z="{z}", x="{x}", y="{y}")
+        .replace("%7B", "{")
+        .replace("%7D", "}")
+    )
+
+
 def build_map(
     static_url: Callable[[str], str],
-    tile_url: str = "",
-    tile_attribution: str = "",
+    base: BaseMap | None = None,
+    proxy_template: Callable[[str], str] | None = None,
     overlays: tuple[tuple[str, str], ...] = OVERLAYS,
 ) -> MapParts:
-    """Build the map frame. ``static_url`` maps a path under static/ to its URL;
+    """Build the map frame. ``static_url`` maps a path under static/ to its URL; ``base``
+    is the base map (none: our own 简图 only); ``proxy_template`` gives the tile proxy's
+    URL template of a 天地图 layer (default: the route's path with no URL prefix);
     ``overlays`` are the (key, Chinese name) of the layer groups in the layer control."""
+    base = base or BaseMap()
+    proxy_template = proxy_template or (lambda layer: f"{TILE_PROXY}/{layer}/{{z}}/{{x}}/{{y}}")
     # Starts over China; the browser fits the view to the user's cells (/api/me extent).
     # prefer_canvas=False: SVG, so each cell is a <path class="grid-cell"> tests can count.
     m = folium.Map(location=(35.0, 105.0), zoom_start=4, tiles=None, prefer_canvas=False)
@@ -68,36 +93,51 @@ def build_map(
     # Instance attributes: folium's class defaults point at CDNs (jQuery, Bootstrap, ...).
     m.default_js = [("leaflet", static_url("vendor/leaflet/leaflet.js"))]
     m.default_css = [("leaflet_css", static_url("vendor/leaflet/leaflet.css"))]
+    if base.datum is TileDatum.GCJ02:  # the readout converts WGS-84 to GCJ-02 with gcoord
+        m.default_js.append(("gcoord", static_url("vendor/gcoord/gcoord.global.prod.js")))
 
     for name, z_index, interactive in PANES:
         folium.map.CustomPane(name, z_index=z_index, pointer_events=interactive).add_to(m)
 
     groups: dict[str, str] = {}
-    land = folium.FeatureGroup(name=LAND[1], overlay=False, show=True).add_to(m)
+    # The configured base map is shown on opening; 简图 stays in the control (no network).
+    tiles = base.kind is not BaseMapKind.NONE
+    land = folium.FeatureGroup(name=LAND[1], overlay=False, show=not tiles).add_to(m)
     groups[LAND[0]] = land.get_name()
-    if tile_url:
-        tiles = folium.TileLayer(
-            tiles=tile_url,
-            attr=tile_attribution or TILES[1],
-            name=TILES[1],
-            overlay=False,
-            show=False,
-            max_zoom=MAX_ZOOM,
-            max_native_zoom=MAX_NATIVE_TILE_ZOOM,
-        ).add_to(m)
-        groups[TILES[0]] = tiles.get_name()
+    if base.kind is BaseMapKind.URL:
+        groups[TILES[0]] = _tile_layer(base, base.tile_url, TILES[1]).add_to(m).get_name()
+    elif base.kind is BaseMapKind.TIANDITU:
+        name = TIANDITU_NAMES[base.tianditu_layer]
+        group = folium.FeatureGroup(name=name, overlay=False, show=True).add_to(m)
+        for layer in base.proxied_layers:  # the base layer, then its annotation over it
+            _tile_layer(base, proxy_template(layer), name).add_to(group)
+        groups[TILES[0]] = group.get_name()
     for key, label in overlays:
         groups[key] = folium.FeatureGroup(name=label, overlay=True, show=True).add_to(m).get_name()
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     return _render_parts(m, groups)
 
 
+def _tile_layer(base: BaseMap, url: str, name: str) -> folium.TileLayer:
+    return folium.TileLayer(
+        tiles=url,
+        attr=base.attribution or TILES[1],
+        name=name,
+        overlay=False,
+        show=True,
+        max_zoom=MAX_ZOOM,
+        max_native_zoom=MAX_NATIVE_TILE_ZOOM,
+        grid_datum=str(base.datum),
+        grid_datum_label=base.datum_label,
+    )
+
+
 def page_map(overlays: tuple[tuple[str, str], ...] = OVERLAYS) -> MapParts:
-    """The map frame of the page being rendered, with the app's base-map settings."""
+    """The map frame of the page being rendered, with the app's base map."""
     return build_map(
         lambda path: url_for("static", filename=path),
-        tile_url=str(current_app.config.get("TILE_URL") or ""),
-        tile_attribution=str(current_app.config.get("TILE_ATTRIBUTION") or ""),
+        base=basemap.settings(),
+        proxy_template=tianditu_proxy_template,
         overlays=overlays,
     )
 

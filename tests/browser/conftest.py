@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,9 @@ CHROMIUM_FLAGS = (
 )
 
 
-@pytest.fixture(scope="session")
-def live_server(app: Flask, world: World) -> Iterator[str]:
-    """Serve the session app (with the committed ``world``) on 127.0.0.1; yield its base URL."""
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -54,6 +55,13 @@ def live_server(app: Flask, world: World) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask, world: World) -> Iterator[str]:
+    """Serve the session app (with the committed ``world``) on 127.0.0.1; yield its base URL."""
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")

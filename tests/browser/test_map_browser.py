@@ -12,6 +12,7 @@ from typing import Any
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -92,11 +93,9 @@ def test_coordinator_map_draws_every_cell_the_api_returns(login_as: LoginAs) -> 
     assert severe_console_messages(driver) == []
 
 
-def test_layer_control_offers_the_layers_by_chinese_name(login_as: LoginAs) -> None:
-    driver = login_as("t_coordinator")
-    wait_for_layers(driver)
+def open_layer_control(driver: Chrome) -> WebElement:
+    """Hover to open the collapsed layer control, as a mouse user does; answer it."""
     control = driver.find_element(By.CSS_SELECTOR, ".leaflet-control-layers")
-    # Hover to open the collapsed control, as a mouse user does.
     ActionChains(driver).move_to_element(control).perform()
     WebDriverWait(driver, WAIT_SECONDS).until(
         lambda _: "leaflet-control-layers-expanded" in (control.get_attribute("class") or ""),
@@ -104,10 +103,17 @@ def test_layer_control_offers_the_layers_by_chinese_name(login_as: LoginAs) -> N
     )
     # Leaflet ignores clicks until a zero-delay timer set on opening has run; let it run.
     driver.execute_async_script("setTimeout(arguments[arguments.length - 1], 0)")
+    return control
+
+
+def test_layer_control_offers_the_layers_by_chinese_name(login_as: LoginAs) -> None:
+    driver = login_as("t_coordinator")
+    wait_for_layers(driver)
+    control = open_layer_control(driver)
     overlays = control.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-overlays label")
     assert [e.text.strip() for e in overlays] == LAYER_NAMES
     bases = control.find_elements(By.CSS_SELECTOR, ".leaflet-control-layers-base label")
-    assert bases[0].text.strip() == "简图"  # the default; 在线底图 follows when TILE_URL is set
+    assert bases[0].text.strip() == "简图"  # the only one without a configured base map
 
     # Unticking 网格 takes the cell polygons off the map; ticking it brings them back.
     overlays[LAYER_NAMES.index("网格")].click()

@@ -10,6 +10,7 @@ from urllib.parse import urljoin
 from flask.testing import FlaskClient
 
 from gridapp import ROOT
+from gridapp.core.basemap import BaseMap, BaseMapKind, TileDatum
 from gridapp.web.mapframe import build_map
 
 LAYER_NAMES = ["社区", "网格", "建筑", "道路", "服务阵地"]
@@ -139,21 +140,63 @@ def test_map_container_names_the_layers_and_api_routes_for_the_script(
     assert {"kind": "love_post", "label": "爱心驿站", "glyph": "爱"} in kinds
 
 
-def test_configured_tile_url_becomes_an_optional_base_layer() -> None:
+def static(path: str) -> str:
+    return f"/static/{path}"
+
+
+def test_configured_tile_url_becomes_the_base_layer_shown_on_opening() -> None:
     url = "https://tiles.example.org/{z}/{x}/{y}.png"
-    parts = build_map(lambda path: f"/static/{path}", tile_url=url, tile_attribution="© 示例")
+    base = BaseMap(BaseMapKind.URL, tile_url=url, attribution="© 示例")
+    parts = build_map(static, base)
     assert "tiles" in parts.layer_vars
     assert f"var {parts.layer_vars['tiles']} = L.tileLayer(" in parts.script
     assert json.dumps(url) in parts.script
-    assert json.dumps("在线底图") in parts.script
-    # Not shown on opening: the land base layer stays the default.
-    assert f"{parts.layer_vars['tiles']}.addTo(" not in parts.script
-    assert f"{parts.layer_vars['land']}.addTo(" in parts.script
+    assert json.dumps("© 示例") in parts.script
+    assert layer_control_names(parts.script)[0] == ["简图", "在线底图"]
+    # The configured base map opens; 简图 stays in the control for use without a network.
+    assert f"{parts.layer_vars['tiles']}.addTo(" in parts.script
+    assert f"{parts.layer_vars['land']}.addTo(" not in parts.script
+    assert '"gridDatum": "wgs84"' in parts.script
+    assert '"gridDatumLabel": "WGS-84"' in parts.script
     assert "https://" not in parts.header
+    assert "gcoord" not in parts.header
+
+
+def test_gcj02_tiles_say_so_and_bring_the_converter() -> None:
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    parts = build_map(static, BaseMap(BaseMapKind.URL, TileDatum.GCJ02, tile_url=url))
+    assert '"gridDatum": "gcj02"' in parts.script
+    assert '"gridDatumLabel": "GCJ-02"' in parts.script
+    assert '<script src="/static/vendor/gcoord/gcoord.global.prod.js">' in parts.header
+    assert (ROOT / "static/vendor/gcoord/gcoord.global.prod.js").is_file()
+
+
+def test_tianditu_is_one_base_layer_of_two_proxied_tile_layers() -> None:
+    base = BaseMap(
+        BaseMapKind.TIANDITU,
+        TileDatum.CGCS2000,
+        attribution="天地图",
+        tianditu_layer="img",
+        tianditu_key="0123456789abcdef0123456789abcdef",
+    )
+    parts = build_map(static, base, lambda layer: f"/app/tiles/tianditu/{layer}/{{z}}/{{x}}/{{y}}")
+    assert layer_control_names(parts.script)[0] == ["简图", "天地图影像"]
+    group = parts.layer_vars["tiles"]
+    assert f"{group}.addTo(" in parts.script
+    tile_urls = re.findall(r"L\.tileLayer\(\s*(\"[^\"]*\")", parts.script)
+    assert [json.loads(u) for u in tile_urls] == [
+        "/app/tiles/tianditu/img/{z}/{x}/{y}",
+        "/app/tiles/tianditu/cia/{z}/{x}/{y}",
+    ]
+    assert parts.script.count(f".addTo({group})") == 2  # both inside the one base layer
+    assert parts.script.count('"gridDatumLabel": "CGCS2000"') == 2
+    assert "0123456789abcdef" not in parts.script + parts.header + parts.html
+    assert "tianditu.gov.cn" not in parts.script
 
 
 def test_map_frame_without_tile_url_has_no_tile_layer() -> None:
-    parts = build_map(lambda path: f"/static/{path}")
+    parts = build_map(static)
     assert "L.tileLayer" not in parts.script
     assert "tiles" not in parts.layer_vars
     assert layer_control_names(parts.script)[0] == ["简图"]
+    assert f"{parts.layer_vars['land']}.addTo(" in parts.script

@@ -24,6 +24,7 @@ SHELL = (
     "js/common/",
     "js/field/",
     "vendor/leaflet/",
+    "vendor/gcoord/",  # loaded only over GCJ-02 tiles (the coordinate readout)
 )
 # Cache names start with this prefix; static/js/common/offline-session.js clears the
 # pages and data caches when another user logs in on the same phone, and on logout.
