@@ -13,7 +13,7 @@ from typing import Protocol
 from flask import Flask
 from flask_smorest import Api
 
-from gridapp.web import auth, coverage, data, editing, field, organisations, quality
+from gridapp.web import auth, coverage, data, editing, field, organisations, quality, reports
 from gridapp.web import map as map_journey
 
 
@@ -32,4 +32,5 @@ JOURNEYS: tuple[Journey, ...] = (
     coverage,
     field,
     data,
+    reports,
 )
