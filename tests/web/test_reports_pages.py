@@ -5,7 +5,6 @@ figures exactly as the coverage services give them, and no personal data in any 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
@@ -20,7 +19,7 @@ from gridapp.services.coverage import report as sc
 from gridapp.services.organisations.coverage import coverage_report
 from gridapp.services.reports import content
 from tests.conftest import PASSWORD, login
-from tests.web.scope_world import ROLES, GridWork, committed, markers
+from tests.web.scope_world import ROLES, GridWork, markers
 from tests.world import World
 
 UNKNOWN = 2**31 - 1
@@ -88,25 +87,6 @@ def parse(html: str) -> Tables:
     tables = Tables()
     tables.feed(html)
     return tables
-
-
-@pytest.fixture(scope="module")
-def grid_work(
-    app: Flask, world: World, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GridWork]:
-    with committed(app, world, tmp_path_factory.mktemp("photos")) as work:
-        yield work
-
-
-@pytest.fixture(scope="module")
-def clients(app: Flask, world: World) -> dict[str, FlaskClient]:
-    return {role: login(app.test_client(), role) for role in ROLES}
-
-
-@pytest.fixture
-def grid(grid_work: GridWork, db_session: None) -> GridWork:
-    """The grid work, each test's writes rolled back."""
-    return grid_work
 
 
 def _user(world: World, username: str) -> User:
