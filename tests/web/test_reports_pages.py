@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, update
 
 from gridapp import ROOT
+from gridapp.core.clock import local_today
 from gridapp.extensions import db
 from gridapp.models import CellAssignment, User, UserScope
 from gridapp.services.coverage import report as sc
@@ -246,6 +247,7 @@ def test_the_page_prints_the_figures(
                               str(fig.service["households"])]  # fmt: skip
     # the map: one numbered shape per cell, the date and the walk of the report
     assert html.count('class="map-cell ') == len(fig.cells)
+    assert fig.day == local_today()  # the Beijing day, whatever the server's time zone
     assert f'<time datetime="{fig.day.isoformat()}">' in html
     assert "沿步行路网 15 分钟" in html
 
