@@ -38,6 +38,7 @@ from gridapp.models import (
     MemberRegistration,
     PartyOrg,
     ServicePoint,
+    Subdistrict,
     Unit,
     User,
     UserScope,
@@ -93,6 +94,23 @@ def overseen_subdistrict_ids(user: User) -> Select[int]:
         return select(Community.subdistrict_id)
     ids = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
     return select(Community.subdistrict_id).where(Community.subdistrict_id.in_(ids))
+
+
+def whole_subdistrict_ids(user: User) -> Select[int]:
+    """Subdistricts the user oversees whole: through a subdistrict scope, or through
+    community scopes covering every one of its communities (a subdistrict with no
+    community only through a subdistrict scope). Admins: every subdistrict."""
+    if is_admin(user):
+        return select(Subdistrict.id)
+    scoped = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
+    covered = (
+        select(Community.subdistrict_id)
+        .group_by(Community.subdistrict_id)
+        .having(func.bool_and(Community.id.in_(overseen_community_ids(user))))
+    )
+    return select(Subdistrict.id).where(
+        or_(Subdistrict.id.in_(scoped), Subdistrict.id.in_(covered))
+    )
 
 
 def visible_building_ids(user: User) -> Select[int]:
@@ -301,6 +319,23 @@ def require_visible(
     if not includes(ids, row_id):
         raise Forbidden(refusal or f"您无权查看编号为 {row_id} 的{what}")
     return row
+
+
+def require_subdistrict(
+    user: User, subdistrict_id: int, *, whole: bool = False, refusal: str | None = None
+) -> Subdistrict:
+    """The subdistrict ``subdistrict_id``: 404 when unknown, 403 (``refusal``) when outside
+    the user's scope. ``whole``: one the user oversees whole (``whole_subdistrict_ids``),
+    not only some of its communities or cells."""
+    ids = whole_subdistrict_ids(user) if whole else visible_subdistrict_ids(user)
+    subdistrict: Subdistrict = require_visible(
+        Subdistrict,
+        subdistrict_id,
+        ids,
+        "街道",
+        refusal or f"街道（编号 {subdistrict_id}）不在您的管辖范围内",
+    )
+    return subdistrict
 
 
 def require_community(

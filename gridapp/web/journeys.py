@@ -13,7 +13,17 @@ from typing import Protocol
 from flask import Flask
 from flask_smorest import Api
 
-from gridapp.web import auth, basemap, coverage, data, editing, field, organisations, quality
+from gridapp.web import (
+    auth,
+    basemap,
+    coverage,
+    data,
+    editing,
+    field,
+    organisations,
+    quality,
+    reports,
+)
 from gridapp.web import map as map_journey
 
 
@@ -33,4 +43,5 @@ JOURNEYS: tuple[Journey, ...] = (
     field,
     data,
     basemap,
+    reports,
 )

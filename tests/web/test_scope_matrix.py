@@ -21,13 +21,10 @@ The grid work is committed once for the module; each test's writes are rolled ba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import login
 from tests.web.scope_requests import (
     ADMIN,
     ASSIGNERS,
@@ -58,8 +55,7 @@ from tests.web.scope_requests import (
     world_table,
     write_field_log,
 )
-from tests.web.scope_world import ROLES, GridWork, committed
-from tests.world import World
+from tests.web.scope_world import ROLES, GridWork
 
 ORG_ROWS = (
     "branch",
@@ -574,27 +570,6 @@ def test_every_api_route_has_a_scope_spec(app: Flask) -> None:
     missing, stale = sorted(routes - specified), sorted(specified - routes)
     assert not missing, f"routes without a scope spec in ROUTES (and docs/SCOPE.md): {missing}"
     assert not stale, f"ROUTES entries for routes that no longer exist: {stale}"
-
-
-@pytest.fixture(scope="module")
-def clients(app: Flask, world: World) -> dict[str, FlaskClient]:
-    """One logged-in client per role, shared by the module (the users are the world's)."""
-    return {role: login(app.test_client(), role) for role in ROLES}
-
-
-@pytest.fixture(scope="module")
-def grid_work(
-    app: Flask, world: World, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GridWork]:
-    """The grid work, committed once for the module and deleted after it."""
-    with committed(app, world, tmp_path_factory.mktemp("photos")) as work:
-        yield work
-
-
-@pytest.fixture
-def grid(grid_work: GridWork, db_session: None) -> GridWork:
-    """The grid work, each test's writes rolled back."""
-    return grid_work
 
 
 @pytest.mark.parametrize("role", [*ROLES, "anonymous"])

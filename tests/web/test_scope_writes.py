@@ -8,7 +8,7 @@ in scope succeeds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
@@ -16,21 +16,8 @@ from flask.testing import FlaskClient
 
 from tests.conftest import login
 from tests.web.scope_requests import Checker, Req
-from tests.web.scope_world import GridWork, committed
+from tests.web.scope_world import GridWork
 from tests.world import World
-
-
-@pytest.fixture(scope="module")
-def grid_work(
-    app: Flask, world: World, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[GridWork]:
-    with committed(app, world, tmp_path_factory.mktemp("photos")) as work:
-        yield work
-
-
-@pytest.fixture
-def grid(grid_work: GridWork, db_session: None) -> GridWork:
-    return grid_work
 
 
 def _cells(g: GridWork, *keys: str) -> list[dict[str, int]]:

@@ -263,6 +263,11 @@ def export_rows(user: User, net: Network, cov: Coverage) -> list[list[Any]]:
     return rows
 
 
+def cells_summary(net: Network, cov: Coverage, cell_ids: Sequence[int]) -> dict[str, Any]:
+    """The figures of ``report``'s summary for some of its cells (e.g. one community's)."""
+    return _summary(net, cov, np.isin(net.cell_ids, list(cell_ids)))
+
+
 def _summary(net: Network, cov: Coverage, visible: np.ndarray) -> dict[str, Any]:
     hh = float(net.households[visible].sum())
     res = float(net.residents[visible].sum())

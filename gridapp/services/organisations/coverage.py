@@ -19,7 +19,7 @@ from gridapp.models import (
     VolunteerTeam,
 )
 from gridapp.services import scope
-from gridapp.services.scope import require_community
+from gridapp.services.scope import require_community, require_subdistrict
 
 EXPORT_HEADER = [
     "社区",
@@ -34,7 +34,11 @@ EXPORT_HEADER = [
 ]
 
 
-def cell_coverage(user: User, community_id: int | None = None) -> list[CellCoverage]:
+def cell_coverage(
+    user: User, community_id: int | None = None, subdistrict_id: int | None = None
+) -> list[CellCoverage]:
+    """The visible cells (of one community or subdistrict when named: 404 unknown, 403
+    outside the scope) with what answers for each."""
     session = db.session
     query = (
         select(GridCell, Community.name)
@@ -45,6 +49,9 @@ def cell_coverage(user: User, community_id: int | None = None) -> list[CellCover
     if community_id is not None:
         require_community(user, community_id)
         query = query.where(GridCell.community_id == community_id)
+    if subdistrict_id is not None:
+        require_subdistrict(user, subdistrict_id)
+        query = query.where(Community.subdistrict_id == subdistrict_id)
     rows = session.execute(query).all()
     cells = {
         cell.id: CellCoverage(
@@ -85,8 +92,10 @@ def cell_coverage(user: User, community_id: int | None = None) -> list[CellCover
     return list(cells.values())
 
 
-def coverage_report(user: User, community_id: int | None = None) -> dict[str, Any]:
-    cells = cell_coverage(user, community_id)
+def coverage_report(
+    user: User, community_id: int | None = None, subdistrict_id: int | None = None
+) -> dict[str, Any]:
+    cells = cell_coverage(user, community_id, subdistrict_id)
     return {
         "items": [{"key": i, "label": ITEM_LABELS[i]} for i in ITEMS],
         "total": summarise("合计", cells).to_json(),

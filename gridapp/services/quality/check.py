@@ -33,7 +33,9 @@ from gridapp.core.projection import LocalProjection
 from gridapp.core.vocab import Role
 from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, Subdistrict, User
+from gridapp.services import scope
 from gridapp.services.editing import tolerances
+from gridapp.services.places import whole_places
 
 CHECK_ROLES = {Role.ADMIN.value, Role.GRID_MANAGER.value, Role.COORDINATOR.value}
 CONTEXT_PAD_DEG = 1e-4  # ~10 m: neighbouring communities' cells taken as context
@@ -65,32 +67,9 @@ def require_checker(user: User) -> None:
         raise Forbidden("只有协调员、网格管理员和系统管理员可以运行网格划分检查")
 
 
-def _scoped_ids(user: User) -> tuple[set[int], set[int]]:
-    """Subdistrict and community ids the user oversees as a whole (not single cells)."""
-    subdistricts = {s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None}
-    communities = {s.community_id for s in user.scopes if s.community_id is not None}
-    return subdistricts, communities
-
-
 def require_whole_community(user: User, community: Community, action: str) -> None:
-    if user.role == Role.ADMIN.value:
-        return
-    subdistricts, communities = _scoped_ids(user)
-    if community.subdistrict_id not in subdistricts and community.id not in communities:
+    if not scope.includes(scope.overseen_community_ids(user), community.id):
         raise Forbidden(f"编号为 {community.id} 的社区不在您的管辖范围内，不能{action}")
-
-
-def _require_whole_subdistrict(user: User, subdistrict: Subdistrict) -> None:
-    if user.role == Role.ADMIN.value:
-        return
-    subdistricts, communities = _scoped_ids(user)
-    if subdistrict.id in subdistricts:
-        return
-    ids = set(
-        db.session.scalars(select(Community.id).where(Community.subdistrict_id == subdistrict.id))
-    )
-    if not ids or not ids <= communities:
-        raise Forbidden(f"编号为 {subdistrict.id} 的街道不全在您的管辖范围内，请按社区分别检查")
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -174,10 +153,12 @@ def community_report(community: Community) -> dict[str, Any]:
 
 def check_subdistrict(user: User, subdistrict_id: int) -> dict[str, Any]:
     require_checker(user)
-    subdistrict = db.session.get(Subdistrict, subdistrict_id)
-    if subdistrict is None:
-        raise NotFound(f"未找到编号为 {subdistrict_id} 的街道")
-    _require_whole_subdistrict(user, subdistrict)
+    subdistrict = scope.require_subdistrict(
+        user,
+        subdistrict_id,
+        whole=True,
+        refusal=f"编号为 {subdistrict_id} 的街道不全在您的管辖范围内，请按社区分别检查",
+    )
     return subdistrict_report(subdistrict)
 
 
@@ -270,30 +251,4 @@ def reports_by_code(
 def choices(user: User) -> dict[str, list[dict[str, Any]]]:
     """What the user may check: whole subdistricts and communities (for the page's picker)."""
     require_checker(user)
-    communities = list(db.session.scalars(select(Community).order_by(Community.code)))
-    subdistricts = list(db.session.scalars(select(Subdistrict).order_by(Subdistrict.code)))
-    if user.role != Role.ADMIN.value:
-        sub_ids, comm_ids = _scoped_ids(user)
-        communities = [c for c in communities if c.id in comm_ids or c.subdistrict_id in sub_ids]
-        whole = {
-            s.id
-            for s in subdistricts
-            if s.id in sub_ids
-            or (
-                (mine := {c.id for c in communities if c.subdistrict_id == s.id})
-                and all(
-                    c.id in mine
-                    for c in db.session.scalars(
-                        select(Community).where(Community.subdistrict_id == s.id)
-                    )
-                )
-            )
-        }
-        subdistricts = [s for s in subdistricts if s.id in whole]
-    return {
-        "subdistricts": [{"id": s.id, "code": s.code, "name": s.name} for s in subdistricts],
-        "communities": [
-            {"id": c.id, "code": c.code, "name": c.name, "subdistrict_id": c.subdistrict_id}
-            for c in communities
-        ],
-    }
+    return whole_places(user)

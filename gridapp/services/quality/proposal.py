@@ -20,7 +20,7 @@ from shapely.geometry import MultiPolygon, mapping
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import func, select
 
-from gridapp.core.errors import BadRequest, Conflict, Forbidden, NotFound, StaleVersion
+from gridapp.core.errors import BadRequest, Conflict, NotFound, StaleVersion
 from gridapp.core.partition import BuildingInfo, Key, Tolerances, assign_buildings
 from gridapp.core.projection import LocalProjection
 from gridapp.core.proposal import (
@@ -42,6 +42,7 @@ from gridapp.services.editing import (
     apply_change,
     require_editor,
 )
+from gridapp.services.places import whole_places
 from gridapp.services.quality.check import require_whole_community
 
 MAX_HOUSEHOLDS = 100_000
@@ -270,12 +271,7 @@ def accept(
 def editable_communities(user: User) -> list[dict[str, Any]]:
     """Communities the user may re-partition (for the proposal page's picker)."""
     require_editor(user)
-    rows = db.session.scalars(select(Community).order_by(Community.code))
-    out = []
-    for c in rows:
-        try:
-            require_whole_community(user, c, "")
-        except Forbidden:
-            continue
-        out.append({"id": c.id, "code": c.code, "name": c.name})
-    return out
+    return [
+        {"id": c["id"], "code": c["code"], "name": c["name"]}
+        for c in whole_places(user)["communities"]
+    ]
