@@ -95,6 +95,19 @@ export async function postFile(url, file, params = {}) {
   }
 }
 
+/**
+ * POST a whole form as multipart/form-data (its file inputs included); answers the JSON
+ * document, or throws an ApiError whose `body` is the server's error document.
+ */
+export async function postForm(url, form) {
+  const response = await send(new URL(url, window.location.href), {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'X-CSRFToken': csrfToken() },
+    body: new FormData(form),
+  });
+  return response.json();
+}
+
 /** Bind the API routes named by the page (key -> URL) to getters. */
 export function createApi(urls) {
   const get = (key) => (params) => getJSON(urls[key], params);

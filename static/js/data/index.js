@@ -2,7 +2,7 @@
 // preview on the map with every problem highlighted → commit → progress → done).
 // Marks the map container for tests: data-state = idle | reading | ready | committing |
 // committed | failed, data-problem-count (feature problems + blocking partition problems).
-import { ApiError, getJSON, postJSON } from '../common/api.js';
+import { getJSON, postForm, postJSON } from '../common/api.js';
 import { el, withId } from '../common/dom.js';
 import { ensurePane } from '../common/map-frame.js';
 import { token } from '../common/map-layers.js';
@@ -11,37 +11,6 @@ import { fitTo, pageMap, setStatus, showCommunities } from '../common/page-map.j
 const L = window.L;
 const POLL_MS = 700;
 const SEVERITY_LABELS = { error: '须改正', reason: '需填理由', warning: '提示' };
-
-function csrfToken() {
-  const meta = document.querySelector('meta[name="csrf-token"]');
-  return meta ? meta.content : '';
-}
-
-/** POST the import form (multipart); answers the import, or throws an ApiError. */
-async function upload(url, form) {
-  let response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { Accept: 'application/json', 'X-CSRFToken': csrfToken() },
-      body: new FormData(form),
-    });
-  } catch (err) {
-    throw new ApiError(0, '网络连接失败，请稍后重试');
-  }
-  let body = null;
-  try {
-    body = await response.json();
-  } catch (err) {
-    // not JSON
-  }
-  if (!response.ok) {
-    const message = body && body.message ? body.message : `上传失败（${response.status}）`;
-    throw new ApiError(response.status, message, body);
-  }
-  return body;
-}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -109,7 +78,7 @@ class ImportPage {
     this.setState('reading');
     setStatus(this.status, '正在上传…');
     try {
-      const job = await upload(form.dataset.url, form);
+      const job = await postForm(form.dataset.url, form);
       await this.follow(job);
     } catch (err) {
       this.setState('failed');
