@@ -19,7 +19,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gridapp.core.codes import CELL_CODE
-from gridapp.core.layer_read import Layer, LayerRejected, Problem
+from gridapp.core.layer_read import Layer, LayerRejected, Problem, point_at
 
 CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "code": ("code", "网格编码", "网格编号", "编码", "grid_code", "wgbm"),
@@ -125,5 +125,4 @@ def _code_problem(number: int, code: str, community_code: str) -> Problem | None
 def _where(geom: Polygon | None) -> tuple[float, float] | None:
     if geom is None:
         return None
-    point = geom.representative_point()
-    return (round(point.x, 7), round(point.y, 7))
+    return point_at(geom.representative_point())

@@ -26,10 +26,19 @@ from pathlib import Path
 from typing import Any
 
 import pyogrio
-from shapely.geometry import Polygon
+import shapely
+from shapely.geometry import Point, Polygon
 
 from gridapp.core.datums import Datum, to_wgs84
-from gridapp.core.layer_read import Feature, Layer, LayerRejected, Problem, as_polygon, check_range
+from gridapp.core.layer_read import (
+    Feature,
+    Layer,
+    LayerRejected,
+    Problem,
+    as_polygon,
+    check_range,
+    point_at,
+)
 
 # Column → the headers that name it (compared after NFKC, case and spaces aside).
 VERTEX_HEADERS: Mapping[str, tuple[str, ...]] = {
@@ -76,7 +85,7 @@ def read_vertex_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
             problems.append(problem)
     shapes = [f.geom for f in features if f.geom is not None]
     if shapes:
-        check_range(_bounds(shapes))
+        check_range(shapely.total_bounds(shapes))
     if datum is not Datum.WGS84:
         for f in features:
             if f.geom is not None:
@@ -177,7 +186,7 @@ def _ring(
     if len(ring) > 1 and ring[0] == ring[-1]:
         ring.pop()
     if len(set(ring)) < 3:
-        where = (round(ring[0][0], 7), round(ring[0][1], 7)) if ring else None
+        where = point_at(Point(ring[0])) if ring else None
         return None, Problem(
             number, "几何无效", f"{label}只有 {len(set(ring))} 个不同的顶点，至少要 3 个", where
         )
@@ -185,12 +194,3 @@ def _ring(
     if problem is not None:
         problem = Problem(number, problem.category, f"{label}：{problem.message}", problem.where)
     return geom, problem
-
-
-def _bounds(shapes: list[Polygon]) -> tuple[float, float, float, float]:
-    return (
-        min(s.bounds[0] for s in shapes),
-        min(s.bounds[1] for s in shapes),
-        max(s.bounds[2] for s in shapes),
-        max(s.bounds[3] for s in shapes),
-    )

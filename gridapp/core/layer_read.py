@@ -192,23 +192,24 @@ def as_polygon(number: int, raw: BaseGeometry | None) -> tuple[Polygon | None, P
     geom = shapely.force_2d(raw)
     if isinstance(geom, MultiPolygon):
         if len(geom.geoms) != 1:
-            where = _at(geom.geoms[1].representative_point())
+            where = point_at(geom.geoms[1].representative_point())
             parts = len(geom.geoms)
             message = f"第 {number} 个要素由 {parts} 个互不相连的部分组成，网格须为一个面"
             return None, Problem(number, "多部件", message, where)
         geom = geom.geoms[0]
     if not isinstance(geom, Polygon):
         message = f"第 {number} 个要素是{geom.geom_type}，应为面（Polygon）"
-        return None, Problem(number, "几何类型错误", message, _at(geom.representative_point()))
+        return None, Problem(number, "几何类型错误", message, point_at(geom.representative_point()))
     if not geom.is_valid:
         reason = explain_validity(geom)
-        where = _validity_location(reason) or _at(geom.representative_point())
+        where = _validity_location(reason) or point_at(geom.representative_point())
         message = f"第 {number} 个要素的边界无效：{_reason_zh(reason)}"
         return None, Problem(number, "几何无效", message, where)
     return geom, None
 
 
-def _at(point: BaseGeometry) -> tuple[float, float]:
+def point_at(point: BaseGeometry) -> tuple[float, float]:
+    """Where a problem is: lon/lat rounded to 7 decimals (about a centimetre)."""
     return (round(point.x, 7), round(point.y, 7))
 
 

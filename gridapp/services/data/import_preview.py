@@ -62,15 +62,13 @@ def build(
                     "或不在您的管辖范围内",
                 )
             )
-    by_community: dict[int, list[IncomingCell]] = defaultdict(list)
-    blocked = {p.feature for p in problems}
-    for cell in cells:
-        community = communities.get(cell.community_code)
-        if community is not None:
-            by_community[community.id].append(cell)
-    affected = [c for c in communities.values() if c.id in by_community]
+    categories: dict[int, list[str]] = defaultdict(list)  # by feature number
+    for p in problems:
+        categories[p.feature].append(p.category)
+    affected = list(communities.values())  # only communities the cells name were loaded
     existing = _existing_cells(affected)
     jobs.progress(job_id, 60, "检查网格划分")
+    codes = {c.number: c.code for c in cells}
     features = []
     for cell in cells:
         community = communities.get(cell.community_code)
@@ -88,11 +86,11 @@ def build(
                     "community_name": None if community is None else community.name,
                     "action": "update" if current is not None else "insert",
                     "cell_id": None if current is None else current.id,
-                    "problems": [p.category for p in problems if p.feature == cell.number],
+                    "problems": categories.get(cell.number, []),
                 },
             }
         )
-    incoming = [c for c in cells if c.number not in blocked and c.geom is not None]
+    incoming = [c for c in cells if c.number not in categories and c.geom is not None]
     codes_in_file = {c.code for c in cells}
     deleted = (
         [c for c in existing.values() if c.code not in codes_in_file] if mode == "replace" else []
@@ -113,7 +111,7 @@ def build(
     }
     return {
         "features": {"type": "FeatureCollection", "features": features},
-        "problems": [_problem_json(p, cells) for p in problems],
+        "problems": [_problem_json(p, codes) for p in problems],
         "partition": partition,
         "communities": [
             {"id": c.id, "code": c.code, "name": c.name, "geometry": mapping(to_shape(c.geom))}
@@ -216,11 +214,10 @@ def _partition(
     ]
 
 
-def _problem_json(p: Problem, cells: list[IncomingCell]) -> dict[str, Any]:
-    code = next((c.code for c in cells if c.number == p.feature), "")
+def _problem_json(p: Problem, codes: dict[int, str]) -> dict[str, Any]:
     return {
         "feature": p.feature,
-        "code": code,
+        "code": codes.get(p.feature, ""),
         "category": p.category,
         "message": p.message,
         "where": None if p.where is None else list(p.where),

@@ -66,8 +66,12 @@ class Upload:
     filename: str
 
 
+def can_import(user: User) -> bool:
+    return user.role in EDIT_ROLES
+
+
 def require_importer(user: User) -> None:
-    if user.role not in EDIT_ROLES:
+    if not can_import(user):
         raise Forbidden("只有网格管理员和系统管理员可以导入数据")
 
 

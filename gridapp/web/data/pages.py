@@ -12,7 +12,6 @@ from gridapp.core.layer_files import ACCEPTED
 from gridapp.core.layer_write import FORMAT_LABELS
 from gridapp.services import data
 from gridapp.services.data import imports
-from gridapp.services.editing import EDIT_ROLES
 from gridapp.web.common import base_data_urls, url_template
 from gridapp.web.mapframe import page_map
 
@@ -21,7 +20,7 @@ bp = Blueprint("data", __name__, url_prefix="/data")
 
 @bp.get("/")
 def index() -> str:
-    can_import = current_user.role in EDIT_ROLES
+    can_import = imports.can_import(current_user)
     return render_template(
         "data/index.html",
         map_parts=page_map(
