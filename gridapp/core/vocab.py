@@ -273,3 +273,10 @@ IMPORT_STATUS_LABELS = {
     "discarded": "已放弃",
 }
 IMPORT_STATUSES = tuple(IMPORT_STATUS_LABELS)
+# merge: the file's cells update or join the community's; replace: the community's other
+# cells are deleted too.
+IMPORT_MODE_LABELS = {
+    "merge": "更新与新增（文件中没有的网格保留）",
+    "replace": "整体替换（删除文件中没有的网格）",
+}
+IMPORT_MODES = tuple(IMPORT_MODE_LABELS)

@@ -17,7 +17,7 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, T
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gridapp.core.vocab import IMPORT_LAYERS, IMPORT_STATUSES
+from gridapp.core.vocab import IMPORT_LAYERS, IMPORT_MODES, IMPORT_STATUSES
 from gridapp.models.base import Base, created_at, one_of
 
 
@@ -26,6 +26,7 @@ class ImportJob(Base):
     __table_args__ = (
         one_of("layer", IMPORT_LAYERS, "layer_known"),
         one_of("status", IMPORT_STATUSES, "status_known"),
+        one_of("mode", IMPORT_MODES, "mode_known"),
         CheckConstraint("progress BETWEEN 0 AND 100", name="progress_range"),
     )
 
@@ -37,6 +38,7 @@ class ImportJob(Base):
     layer: Mapped[str] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255), default="")
     datum: Mapped[str] = mapped_column(String(10))
+    mode: Mapped[str] = mapped_column(String(10), default="merge")  # merge | replace
     status: Mapped[str] = mapped_column(String(20), default="reading")
     progress: Mapped[int] = mapped_column(Integer, default=0)
     stage: Mapped[str] = mapped_column(String(100), default="")

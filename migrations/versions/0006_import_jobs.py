@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("layer", sa.String(length=20), nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("datum", sa.String(length=10), nullable=False),
+        sa.Column("mode", sa.String(length=10), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("progress", sa.Integer(), nullable=False),
         sa.Column("stage", sa.String(length=100), nullable=False),
@@ -56,6 +57,7 @@ def upgrade() -> None:
             "status IN ('reading', 'ready', 'committing', 'committed', 'failed', 'discarded')",
             name=op.f("ck_import_jobs_status_known"),
         ),
+        sa.CheckConstraint("mode IN ('merge', 'replace')", name=op.f("ck_import_jobs_mode_known")),
         sa.CheckConstraint(
             "progress BETWEEN 0 AND 100", name=op.f("ck_import_jobs_progress_range")
         ),

@@ -45,16 +45,13 @@ from gridapp.core.errors import (
 )
 from gridapp.core.layer_files import read_upload
 from gridapp.core.layer_read import LayerRejected
-from gridapp.core.vocab import IMPORT_LAYER_LABELS, IMPORT_STATUS_LABELS, Role
+from gridapp.core.vocab import IMPORT_LAYER_LABELS, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS, Role
 from gridapp.extensions import db
 from gridapp.models import ImportJob, User
 from gridapp.services.data import import_changes, import_preview, jobs
 from gridapp.services.editing import EDIT_ROLES, apply_changes
 
-MODES = {
-    "merge": "更新与新增（文件中没有的网格保留）",
-    "replace": "整体替换（删除文件中没有的网格）",
-}
+MODES = IMPORT_MODE_LABELS
 STALE = "预览之后，文件中的网格已被他人修改，数据没有写入；请重新上传文件，看过新的预览后再导入"
 SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 CHUNK = 1024 * 1024
@@ -98,7 +95,7 @@ def start(user: User, layer: str, datum: Datum, mode: str, upload: Upload) -> di
             progress=0,
             stage="排队等待",
             reason="",
-            preview={"mode": mode},
+            mode=mode,
         )
         db.session.add(job)
         db.session.commit()
@@ -135,10 +132,9 @@ def read_job(job_id: int, folder: str) -> None:
                 f"文件中有 {len(layer.features)} 个要素，超过一次导入的上限 {limit} 个"
             )
         jobs.progress(job_id, 40, "检查编码与所属社区")
-        mode = str((job.preview or {}).get("mode", "merge"))
-        preview = import_preview.build(user, job_id, *incoming_cells(layer), mode)
+        preview = import_preview.build(user, job_id, *incoming_cells(layer), job.mode)
         preview.update(
-            mode=mode,
+            mode=job.mode,
             source_crs=layer.source_crs,
             warnings=[*layer.warnings, *preview["warnings"]],
         )
@@ -217,6 +213,7 @@ def job_json(job: ImportJob, with_preview: bool = True) -> dict[str, Any]:
         "layer_label": IMPORT_LAYER_LABELS[job.layer],
         "filename": job.filename,
         "datum": job.datum,
+        "mode": job.mode,
         "user_name": job.user_name,
         "status": job.status,
         "status_label": IMPORT_STATUS_LABELS[job.status],
