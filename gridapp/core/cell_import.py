@@ -10,16 +10,15 @@ column refuses the file; a bad value is the problem of its feature, like a bad g
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gridapp.core.codes import CELL_CODE
-from gridapp.core.layer_read import Layer, LayerRejected, Problem, point_at
+from gridapp.core.import_fields import field_values, where
+from gridapp.core.layer_read import Layer, Problem
 
 CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "code": ("code", "网格编码", "网格编号", "编码", "grid_code", "wgbm"),
@@ -44,65 +43,30 @@ class IncomingCell:
 
 def incoming_cells(layer: Layer) -> tuple[list[IncomingCell], list[Problem]]:
     """The layer's features as cells, and every problem (the layer's and the fields')."""
-    columns = field_columns(layer)
+    rows = field_values(layer, CELL_FIELDS, ("code", "name"))
     cells: list[IncomingCell] = []
     problems = list(layer.problems)
     first_of: dict[str, int] = {}
-    for feature in layer.features:
-        values = {key: _value(feature.attrs.get(column)) for key, column in columns.items()}
+    for feature, values in zip(layer.features, rows, strict=True):
         code, name = values["code"], values["name"]
         problem = _code_problem(feature.number, code, values.get("community_code", ""))
         if problem is None and code in first_of:
             message = f"网格编码 {code} 重复：第 {first_of[code]} 个和第 {feature.number} 个要素"
-            problem = Problem(feature.number, "编码重复", message, _where(feature.geom))
+            problem = Problem(feature.number, "编码重复", message, where(feature.geom))
         if problem is None and not name:
             problem = Problem(
-                feature.number, "缺少名称", f"网格 {code} 没有名称", _where(feature.geom)
+                feature.number, "缺少名称", f"网格 {code} 没有名称", where(feature.geom)
             )
         if problem is None and len(name) > MAX_NAME:
             message = f"网格 {code} 的名称超过 {MAX_NAME} 个字"
-            problem = Problem(feature.number, "名称过长", message, _where(feature.geom))
+            problem = Problem(feature.number, "名称过长", message, where(feature.geom))
         if problem is not None:
             problems.append(problem)
         first_of.setdefault(code, feature.number)
-        cells.append(
-            IncomingCell(feature.number, code, name[:MAX_NAME], feature.geom, feature.shown)
-        )
+        geom = feature.geom if isinstance(feature.geom, Polygon) else None
+        cells.append(IncomingCell(feature.number, code, name[:MAX_NAME], geom, feature.shown))
     problems.sort(key=lambda p: p.feature)
     return cells, problems
-
-
-def field_columns(layer: Layer) -> dict[str, str]:
-    """Our field → the layer's column holding it; refuses a layer without code or name."""
-    columns: set[str] = set()
-    for feature in layer.features:
-        columns.update(feature.attrs)
-    found: dict[str, str] = {}
-    for column in sorted(columns, key=lambda c: (c != c.lower(), c)):
-        key = _field_key(column)
-        for ours, names in CELL_FIELDS.items():
-            if key in names and ours not in found:
-                found[ours] = column
-    missing = [k for k in ("code", "name") if k not in found]
-    if missing:
-        wanted = "、".join(f"{k}（{CELL_FIELDS[k][1]}）" for k in missing)
-        have = "、".join(sorted(columns)) or "无"
-        raise LayerRejected(f"图层缺少必填字段：{wanted}。文件中的字段：{have}")
-    return found
-
-
-def _field_key(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().lower()
-
-
-def _value(raw: Any) -> str:
-    """A field's value as text: a number stored as a float (DBF, GeoPackage REAL) loses
-    its ``.0``; full-width digits become ASCII."""
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    return unicodedata.normalize("NFKC", str(raw)).strip()
 
 
 def _code_problem(number: int, code: str, community_code: str) -> Problem | None:
@@ -120,9 +84,3 @@ def _code_problem(number: int, code: str, community_code: str) -> Problem | None
         message = f"网格 {code} 的社区编码 {community_code} 与网格编码的前 12 位 {code[:12]} 不一致"
         return Problem(number, "社区编码不符", message)
     return None
-
-
-def _where(geom: Polygon | None) -> tuple[float, float] | None:
-    if geom is None:
-        return None
-    return point_at(geom.representative_point())

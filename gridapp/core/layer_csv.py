@@ -1,10 +1,16 @@
-"""Reading cells from a CSV of vertices (no Flask, no database).
+"""Reading a layer from a CSV (no Flask, no database): polygons from a CSV of vertices,
+points from a CSV of lon/lat rows.
 
-One row per vertex: ``code,name,seq,lon,lat`` or the Chinese headers ``网格编码,网格名称,序号,
-经度,纬度``; the rows of one code, in ``seq`` order, are the outer ring of that cell (the
-closing vertex is implicit; a repeated first vertex at the end is dropped). Such a file
-has no holes. GDAL (through pyogrio) reads the table, every value as text; only the text
-encoding is settled here first, because GDAL reads CSV as UTF-8:
+- Vertices (cells, communities, buildings): one row per vertex, ``code,name,seq,lon,lat``
+  or the Chinese headers ``网格编码,网格名称,序号,经度,纬度`` (the code column's names are the
+  layer's: 社区编码 for communities, 楼栋编码 for buildings); the rows of one code, in ``seq``
+  order, are the outer ring of that feature (the closing vertex is implicit; a repeated
+  first vertex at the end is dropped). Such a file has no holes. The other columns of the
+  first row of a code are the feature's attributes.
+- Points (service points): one row per point, ``lon,lat`` (经度,纬度) and any attributes.
+
+GDAL (through pyogrio) reads the table, every value as text; only the text encoding is
+settled here first, because GDAL reads CSV as UTF-8:
 
 - UTF-8, with or without a byte-order mark: read as is;
 - UTF-16 with a byte-order mark (Excel's "Unicode text", tab separated): converted, with a
@@ -19,6 +25,7 @@ other careful tools) add it against spreadsheet formula injection.
 from __future__ import annotations
 
 import codecs
+import math
 import unicodedata
 import warnings
 from collections.abc import Mapping
@@ -27,7 +34,7 @@ from typing import Any
 
 import pyogrio
 import shapely
-from shapely.geometry import Point, Polygon
+from shapely.geometry import MultiPolygon, Point, Polygon
 
 from gridapp.core.datums import Datum, to_wgs84
 from gridapp.core.layer_read import (
@@ -35,27 +42,80 @@ from gridapp.core.layer_read import (
     Layer,
     LayerRejected,
     Problem,
+    Shape,
     as_polygon,
     check_range,
     point_at,
 )
 
 # Column → the headers that name it (compared after NFKC, case and spaces aside).
-VERTEX_HEADERS: Mapping[str, tuple[str, ...]] = {
-    "code": ("code", "网格编码", "网格编号", "编码"),
-    "name": ("name", "网格名称", "名称"),
-    "community_code": ("community_code", "comm_code", "社区编码"),
+POSITION_HEADERS: Mapping[str, tuple[str, ...]] = {
     "seq": ("seq", "序号", "顶点序号"),
     "lon": ("lon", "lng", "longitude", "经度", "x"),
     "lat": ("lat", "latitude", "纬度", "y"),
 }
-REQUIRED = ("code", "seq", "lon", "lat")
+CELL_CODE_HEADERS = ("code", "网格编码", "网格编号", "编码")
 FORMULA_START = ("=", "+", "-", "@")
+SOURCE_CRS = "EPSG:4326（CSV 经纬度）"
 
 
-def read_vertex_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
-    """The cells of the vertex CSV ``path`` in WGS-84 (``datum``: what the lon/lat are in)."""
+def read_vertex_csv(
+    path: Path,
+    datum: Datum = Datum.WGS84,
+    code_headers: tuple[str, ...] = CELL_CODE_HEADERS,
+    shape: Shape = Shape.POLYGON,
+) -> Layer:
+    """The polygons of the vertex CSV ``path`` in WGS-84 (``datum``: what the lon/lat are
+    in), grouped by the column ``code_headers`` names; ``shape`` AREA makes them
+    MultiPolygons."""
     notes: list[str] = []
+    table, headers = _table(path, notes)
+    code_column = _find(headers, code_headers)
+    positions = {k: _find(headers, POSITION_HEADERS[k]) for k in ("seq", "lon", "lat")}
+    missing = [k for k, c in (("code", code_column), *positions.items()) if c is None]
+    if missing:
+        names = {"code": code_headers, **POSITION_HEADERS}
+        wanted = "、".join(f"{k}（{names[k][1]}）" for k in missing)
+        raise LayerRejected(
+            f"CSV 缺少必填的列：{wanted}。每行一个顶点，表头如 code,name,seq,lon,lat 或 "
+            f"{code_headers[1]},名称,序号,经度,纬度"
+        )
+    by_code: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for line, row in _rows(table, headers):
+        by_code.setdefault(row[str(code_column)], []).append((line, row))
+    features: list[Feature] = []
+    problems: list[Problem] = []
+    for number, (code, vertices) in enumerate(by_code.items(), start=1):
+        geom, problem = _ring(number, code, vertices, positions)  # type: ignore[arg-type]
+        if geom is not None and shape is Shape.AREA:
+            geom = MultiPolygon([geom])
+        attrs = {k: v for k, v in vertices[0][1].items() if k not in positions.values()}
+        features.append(Feature(number, attrs, geom, geom))
+        if problem is not None:
+            problems.append(problem)
+    return _in_wgs84(features, problems, datum, notes)
+
+
+def read_point_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
+    """The points of the CSV ``path`` (one row each, ``lon,lat`` or ``经度,纬度`` and any
+    attributes) in WGS-84."""
+    notes: list[str] = []
+    table, headers = _table(path, notes)
+    lon, lat = _find(headers, POSITION_HEADERS["lon"]), _find(headers, POSITION_HEADERS["lat"])
+    if lon is None or lat is None:
+        raise LayerRejected("CSV 缺少经纬度列：每行一个点，表头须有 lon、lat（或 经度、纬度）两列")
+    features: list[Feature] = []
+    problems: list[Problem] = []
+    for number, (line, row) in enumerate(_rows(table, headers), start=1):
+        point, problem = _point(number, line, row[lon], row[lat])
+        attrs = {k: v for k, v in row.items() if k not in (lon, lat)}
+        features.append(Feature(number, attrs, point, point))
+        if problem is not None:
+            problems.append(problem)
+    return _in_wgs84(features, problems, datum, notes)
+
+
+def _table(path: Path, notes: list[str]) -> tuple[Any, list[str]]:
     utf8 = _as_utf8(path, notes)
     try:
         with warnings.catch_warnings():
@@ -65,24 +125,20 @@ def read_vertex_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
         raise LayerRejected("CSV 文件无法读取（格式错误、已损坏或为空）") from None
     if len(table) == 0:
         raise LayerRejected("CSV 文件中没有任何数据行")
-    columns = _columns([str(c) for c in table.columns])
-    rows = table.to_dict("records")
-    by_code: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    problems: list[Problem] = []
-    for index, row in enumerate(rows):
-        line = index + 2  # the header is line 1
-        values = {key: _text(row[column]) for key, column in columns.items()}
-        by_code.setdefault(values["code"], []).append((line, values))
-    features: list[Feature] = []
-    for number, (code, vertices) in enumerate(by_code.items(), start=1):
-        geom, problem = _ring(number, code, vertices)
-        first = vertices[0][1]
-        attrs: dict[str, Any] = {
-            k: first[k] for k in ("code", "name", "community_code") if k in first
-        }
-        features.append(Feature(number, attrs, geom, geom))
-        if problem is not None:
-            problems.append(problem)
+    return table, [str(c) for c in table.columns]
+
+
+def _rows(table: Any, headers: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, {header: text}) of every row; the header is line 1."""
+    return [
+        (index + 2, {h: _text(row[h]) for h in headers})
+        for index, row in enumerate(table.to_dict("records"))
+    ]
+
+
+def _in_wgs84(
+    features: list[Feature], problems: list[Problem], datum: Datum, notes: list[str]
+) -> Layer:
     shapes = [f.geom for f in features if f.geom is not None]
     if shapes:
         check_range(shapely.total_bounds(shapes))
@@ -90,10 +146,20 @@ def read_vertex_csv(path: Path, datum: Datum = Datum.WGS84) -> Layer:
         for f in features:
             if f.geom is not None:
                 f.geom = f.shown = to_wgs84(f.geom, datum)
-    if not any(f.attrs.get("community_code") for f in features):
-        for f in features:
-            f.attrs.pop("community_code", None)
-    return Layer(features, "EPSG:4326（CSV 经纬度）", problems, notes)
+    return Layer(features, SOURCE_CRS, problems, notes)
+
+
+def _point(
+    number: int, line: int, lon_text: str, lat_text: str
+) -> tuple[Point | None, Problem | None]:
+    try:
+        lon, lat = float(lon_text), float(lat_text)
+    except ValueError:
+        message = f"第 {line} 行的经纬度不是数字：{lon_text!r}, {lat_text!r}"
+        return None, Problem(number, "数值错误", message)
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return None, Problem(number, "数值错误", f"第 {line} 行的经纬度不是有限的数字")
+    return Point(lon, lat), None
 
 
 def _as_utf8(path: Path, notes: list[str]) -> Path:
@@ -134,21 +200,9 @@ def _header_key(header: str) -> str:
     return unicodedata.normalize("NFKC", header).strip().lower().replace(" ", "")
 
 
-def _columns(headers: list[str]) -> dict[str, str]:
-    """Our column → the file's header naming it; refuses a file lacking a required one."""
-    found: dict[str, str] = {}
-    for header in headers:
-        for key, names in VERTEX_HEADERS.items():
-            if _header_key(header) in names and key not in found:
-                found[key] = header
-    missing = [k for k in REQUIRED if k not in found]
-    if missing:
-        wanted = "、".join(f"{k}（{VERTEX_HEADERS[k][1]}）" for k in missing)
-        raise LayerRejected(
-            f"CSV 缺少必填的列：{wanted}。表头应为 code,name,seq,lon,lat 或 "
-            "网格编码,网格名称,序号,经度,纬度"
-        )
-    return found
+def _find(headers: list[str], names: tuple[str, ...]) -> str | None:
+    """The first of the file's headers that is one of ``names``."""
+    return next((h for h in headers if _header_key(h) in names), None)
 
 
 def _text(value: Any) -> str:
@@ -161,12 +215,13 @@ def _text(value: Any) -> str:
 
 
 def _ring(
-    number: int, code: str, vertices: list[tuple[int, dict[str, Any]]]
+    number: int, code: str, vertices: list[tuple[int, dict[str, str]]], columns: dict[str, str]
 ) -> tuple[Polygon | None, Problem | None]:
     lines = f"第 {vertices[0][0]}–{vertices[-1][0]} 行" if len(vertices) > 1 else ""
     label = f"编码 {code or '（空）'}{f'（{lines}）' if lines else ''}"
     points: list[tuple[int, float, float]] = []
-    for line, v in vertices:
+    for line, row in vertices:
+        v = {k: row[c] for k, c in columns.items()}
         try:
             seq, lon, lat = int(v["seq"]), float(v["lon"]), float(v["lat"])
         except ValueError:

@@ -4,19 +4,21 @@ The upload sits in a private temporary folder the caller owns and removes. A ZIP
 zipped Shapefile, a KMZ, or any of the other formats zipped) is recognised by its content,
 not its name, and unpacked there by ``core.archives``; a GeoPackage by its SQLite header.
 Exactly one layer file must be found: a Shapefile (with its ``.shx`` and ``.dbf``), a
-GeoPackage, GeoJSON, KML or a CSV of vertices (``core.layer_csv``).
+GeoPackage, GeoJSON, KML or a CSV (of vertices for polygons, of rows for points:
+``core.layer_csv``). What the features must be is the layer's :class:`LayerSpec`.
 """
 
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from pathlib import Path
 
 from gridapp.core.archives import ArchiveLimits, extract_zip
 from gridapp.core.datums import Datum
 from gridapp.core.errors import UnsupportedMedia
-from gridapp.core.layer_csv import read_vertex_csv
-from gridapp.core.layer_read import Layer, LayerRejected, read_polygons
+from gridapp.core.layer_csv import CELL_CODE_HEADERS, read_point_csv, read_vertex_csv
+from gridapp.core.layer_read import Layer, LayerRejected, Shape, read_layer
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -29,12 +31,28 @@ ACCEPTED = "Shapefile（.zip）、GeoPackage（.gpkg）、GeoJSON、KML/KMZ、CS
 DEFAULT_LIMITS = ArchiveLimits()
 
 
-def read_upload(path: Path, datum: Datum, limits: ArchiveLimits = DEFAULT_LIMITS) -> Layer:
-    """The polygons of the uploaded ``path`` (in a private folder), in WGS-84."""
+@dataclass(frozen=True)
+class LayerSpec:
+    """What an imported layer's features are: their shape and, in a CSV of vertices, the
+    headers of the column whose rows make one feature."""
+
+    shape: Shape = Shape.POLYGON
+    code_headers: tuple[str, ...] = CELL_CODE_HEADERS
+
+
+CELLS = LayerSpec()
+
+
+def read_upload(
+    path: Path, datum: Datum, limits: ArchiveLimits = DEFAULT_LIMITS, spec: LayerSpec = CELLS
+) -> Layer:
+    """The features of the uploaded ``path`` (in a private folder), in WGS-84."""
     layer_path = find_layer(path, limits)
     if layer_path.suffix.lower() == ".csv":
-        return read_vertex_csv(layer_path, datum)
-    return read_polygons(layer_path, datum)
+        if spec.shape is Shape.POINT:
+            return read_point_csv(layer_path, datum)
+        return read_vertex_csv(layer_path, datum, spec.code_headers, spec.shape)
+    return read_layer(layer_path, datum, spec.shape)
 
 
 def find_layer(path: Path, limits: ArchiveLimits = DEFAULT_LIMITS) -> Path:

@@ -1,5 +1,6 @@
 """Reading an uploaded vector layer (GeoJSON, GeoPackage, Shapefile, KML) into WGS-84
-polygons, with the problems of each feature named (no Flask, no database).
+geometries of one shape (:class:`Shape`: polygons, areas or points), with the problems of
+each feature named (no Flask, no database).
 
 GDAL (through pyogrio) reads the file and pyproj converts whatever coordinate system it
 declares (CGCS2000, Gauss-Krüger zones of CGCS2000 / Beijing 1954 / Xian 1980, UTM …) to
@@ -11,7 +12,9 @@ user's choice (``core.datums``). Policies for the borderline cases:
 - a Shapefile without ``.cpg``: its DBF is read as UTF-8 when it decodes so, else as GBK
   (with a warning), else refused;
 - KML with a DOCTYPE or entities is refused before GDAL opens it (XXE, entity bombs);
-- Z and M are dropped; a multipolygon of one part is that polygon; holes are kept.
+- Z and M are dropped; holes are kept; a multipolygon of one part is that polygon (a
+  cell or community must be one polygon; an area such as a building may have parts); a
+  multipoint of one point is that point.
 
 A whole-file fault (unreadable, empty, out of range, swapped lon/lat) raises
 :class:`LayerRejected`; a feature's fault (no geometry, wrong type, several parts, invalid
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +34,7 @@ import pyogrio
 import shapely
 from defusedxml import DefusedXmlException
 from pyproj import CRS
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
@@ -42,6 +46,14 @@ WGS84 = CRS.from_epsg(4326)
 # swapped almost surely swapped them.
 CHINA_LON = (73.0, 136.0)
 CHINA_LAT = (3.0, 54.0)
+
+
+class Shape(StrEnum):
+    """The geometry every feature of an imported layer must have."""
+
+    POLYGON = "polygon"  # one polygon (cells, communities)
+    AREA = "area"  # a polygon or several (buildings), stored as a MultiPolygon
+    POINT = "point"  # one point (service points)
 
 
 class LayerRejected(DomainError):
@@ -63,7 +75,7 @@ class Problem:
 class Feature:
     number: int  # 1-based, in file order
     attrs: dict[str, Any]
-    geom: Polygon | None  # WGS-84, 2D; None when the feature has a problem
+    geom: BaseGeometry | None  # WGS-84, 2D, of the layer's shape; None when it has a problem
     shown: BaseGeometry | None = None  # as read (WGS-84, 2D), even when invalid: for previews
 
 
@@ -75,8 +87,11 @@ class Layer:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_polygons(path: Path, datum: Datum = Datum.WGS84, layer: str | None = None) -> Layer:
-    """The polygons of ``path`` (one layer: ``layer`` or the first) in WGS-84."""
+def read_layer(
+    path: Path, datum: Datum = Datum.WGS84, shape: Shape = Shape.POLYGON, layer: str | None = None
+) -> Layer:
+    """The features of ``path`` (one layer: ``layer`` or the first) in WGS-84, each
+    geometry checked to be of ``shape``."""
     notes: list[str] = []
     if path.suffix.lower() == ".kml":
         _refuse_xml_tricks(path)
@@ -102,7 +117,7 @@ def read_polygons(path: Path, datum: Datum = Datum.WGS84, layer: str | None = No
     problems: list[Problem] = []
     attrs = frame.drop(columns=frame.geometry.name).to_dict("records")
     for number, (raw, row) in enumerate(zip(frame.geometry, attrs, strict=True), start=1):
-        geom, problem = as_polygon(number, raw)
+        geom, problem = as_shape(number, raw, shape)
         shown = None if raw is None or raw.is_empty else shapely.force_2d(raw)
         if datum is not Datum.WGS84:
             geom = None if geom is None else to_wgs84(geom, datum)
@@ -185,6 +200,44 @@ def check_range(bounds: Any) -> None:
         )
 
 
+def as_shape(
+    number: int, raw: BaseGeometry | None, shape: Shape
+) -> tuple[BaseGeometry | None, Problem | None]:
+    """The feature's geometry as ``shape`` wants it, or the problem that prevents it."""
+    if shape is Shape.POINT:
+        return as_point(number, raw)
+    if shape is Shape.AREA:
+        return as_area(number, raw)
+    return as_polygon(number, raw)
+
+
+def as_point(number: int, raw: BaseGeometry | None) -> tuple[Point | None, Problem | None]:
+    """One 2D point with finite coordinates."""
+    if raw is None or raw.is_empty:
+        return None, Problem(number, "几何缺失", f"第 {number} 个要素没有几何")
+    geom = shapely.force_2d(raw)
+    if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
+        geom = geom.geoms[0]
+    if not isinstance(geom, Point):
+        message = f"第 {number} 个要素是{geom.geom_type}，应为点（Point）"
+        return None, Problem(number, "几何类型错误", message, point_at(geom.representative_point()))
+    return geom, None
+
+
+def as_area(number: int, raw: BaseGeometry | None) -> tuple[MultiPolygon | None, Problem | None]:
+    """A valid polygon or multipolygon (of valid, non-overlapping parts), as a MultiPolygon."""
+    if isinstance(raw, MultiPolygon) and len(raw.geoms) > 1:
+        geom = shapely.force_2d(raw)
+        if not geom.is_valid:
+            reason = explain_validity(geom)
+            where = _validity_location(reason) or point_at(geom.representative_point())
+            message = f"第 {number} 个要素的边界无效：{_reason_zh(reason)}"
+            return None, Problem(number, "几何无效", message, where)
+        return geom, None
+    polygon, problem = as_polygon(number, raw)
+    return (None if polygon is None else MultiPolygon([polygon])), problem
+
+
 def as_polygon(number: int, raw: BaseGeometry | None) -> tuple[Polygon | None, Problem | None]:
     """The feature's geometry as one valid 2D polygon, or the problem that prevents it."""
     if raw is None or raw.is_empty:
@@ -194,7 +247,7 @@ def as_polygon(number: int, raw: BaseGeometry | None) -> tuple[Polygon | None, P
         if len(geom.geoms) != 1:
             where = point_at(geom.geoms[1].representative_point())
             parts = len(geom.geoms)
-            message = f"第 {number} 个要素由 {parts} 个互不相连的部分组成，网格须为一个面"
+            message = f"第 {number} 个要素由 {parts} 个互不相连的部分组成，须为一个面"
             return None, Problem(number, "多部件", message, where)
         geom = geom.geoms[0]
     if not isinstance(geom, Polygon):

@@ -262,7 +262,12 @@ PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 # Imports of layers from files (数据导入): the layers a file may hold, and the states of an
 # import (read in the background into a preview, then committed on request).
-IMPORT_LAYER_LABELS = {"cells": "网格"}
+IMPORT_LAYER_LABELS = {
+    "cells": "网格",
+    "communities": "社区",
+    "buildings": "楼栋",
+    "service_points": "服务阵地",
+}
 IMPORT_LAYERS = tuple(IMPORT_LAYER_LABELS)
 IMPORT_STATUS_LABELS = {
     "reading": "读取中",
@@ -273,10 +278,11 @@ IMPORT_STATUS_LABELS = {
     "discarded": "已放弃",
 }
 IMPORT_STATUSES = tuple(IMPORT_STATUS_LABELS)
-# merge: the file's cells update or join the community's; replace: the community's other
-# cells are deleted too.
+# merge: the file's features update or join the layer; replace: what the file's area holds
+# and the file does not is deleted too (cells: of its communities; buildings and service
+# points: of the communities they lie in; communities: of its subdistricts, when empty).
 IMPORT_MODE_LABELS = {
-    "merge": "更新与新增（文件中没有的网格保留）",
-    "replace": "整体替换（删除文件中没有的网格）",
+    "merge": "更新与新增（文件中没有的要素保留）",
+    "replace": "整体替换（删除所涉范围内文件中没有的要素）",
 }
 IMPORT_MODES = tuple(IMPORT_MODE_LABELS)

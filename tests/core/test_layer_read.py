@@ -13,7 +13,7 @@ from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from gridapp.core.datums import Datum, from_wgs84
-from gridapp.core.layer_read import LayerRejected, read_polygons
+from gridapp.core.layer_read import LayerRejected, read_layer
 
 GEOD = Geod(ellps="WGS84")
 # Two cells in Beijing (WGS-84), one with a hole.
@@ -40,7 +40,7 @@ def max_error_m(got: Polygon, want: Polygon) -> float:
 
 
 def assert_cells(path: Path, datum: Datum = Datum.WGS84, tolerance_m: float = 0.01) -> None:
-    layer = read_polygons(path, datum)
+    layer = read_layer(path, datum)
     assert layer.problems == []
     assert [f.attrs["code"] for f in layer.features] == CODES
     # KML keeps the name in its own <name> (GDAL's "Name")
@@ -74,7 +74,7 @@ def test_each_format_reads_exactly(tmp_path: Path, suffix: str, driver: str) -> 
 def test_declared_coordinate_systems_are_converted(tmp_path: Path, crs: str) -> None:
     path = tmp_path / "cells.gpkg"
     cells(crs).to_file(path, driver="GPKG")
-    layer = read_polygons(path)
+    layer = read_layer(path)
     assert "4326" not in layer.source_crs or crs == "EPSG:4490"
     # Beijing 1954 and Xian 1980 differ from WGS-84 by a datum shift pyproj may not know
     # without grids: the same within 200 m, the rest exact to the centimetre.
@@ -92,7 +92,7 @@ def test_gcj02_and_bd09_files_land_within_a_metre_of_the_truth(
     path = tmp_path / "cells.geojson"
     frame.to_file(path, driver="GeoJSON")
     assert_cells(path, datum, tolerance_m=1.0)
-    shifted = read_polygons(path)  # read as WGS-84 by mistake: hundreds of metres off
+    shifted = read_layer(path)  # read as WGS-84 by mistake: hundreds of metres off
     assert max_error_m(shifted.features[0].geom, CELL_A) > 100
 
 
@@ -100,7 +100,7 @@ def test_a_gbk_shapefile_without_cpg_is_read_as_gbk(tmp_path: Path) -> None:
     path = tmp_path / "cells.shp"
     cells().to_file(path, driver="ESRI Shapefile", encoding="GBK")
     path.with_suffix(".cpg").unlink(missing_ok=True)
-    layer = read_polygons(path)
+    layer = read_layer(path)
     assert [f.attrs["name"] for f in layer.features] == NAMES
     assert any("GBK" in note for note in layer.warnings)
 
@@ -112,11 +112,11 @@ def test_a_shapefile_without_prj_in_metres_is_refused_and_in_degrees_assumed(
     cells("EPSG:4547").to_file(metres, driver="ESRI Shapefile")
     metres.with_suffix(".prj").unlink()
     with pytest.raises(LayerRejected, match="没有声明坐标系"):
-        read_polygons(metres)
+        read_layer(metres)
     degrees = tmp_path / "degrees.shp"
     cells().to_file(degrees, driver="ESRI Shapefile")
     degrees.with_suffix(".prj").unlink()
-    layer = read_polygons(degrees)
+    layer = read_layer(degrees)
     assert layer.problems == [] and any("按经纬度读取" in n for n in layer.warnings)
 
 
@@ -126,12 +126,12 @@ def test_swapped_lat_lon_and_metres_declared_as_degrees_are_refused(tmp_path: Pa
     path = tmp_path / "swapped.geojson"
     swapped.to_file(path, driver="GeoJSON")
     with pytest.raises(LayerRejected, match="颠倒"):
-        read_polygons(path)
+        read_layer(path)
     metres = cells("EPSG:4547").set_crs("EPSG:4326", allow_override=True)
     path = tmp_path / "metres.geojson"
     metres.to_file(path, driver="GeoJSON")
     with pytest.raises(LayerRejected, match="超出经纬度范围"):
-        read_polygons(path)
+        read_layer(path)
 
 
 def test_feature_problems_are_listed_with_where_they_are(tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_feature_problems_are_listed_with_where_they_are(tmp_path: Path) -> None
     )
     path = tmp_path / "bad.gpkg"
     frame.to_file(path, driver="GPKG")
-    layer = read_polygons(path)
+    layer = read_layer(path)
     by_feature = {p.feature: p for p in layer.problems}
     assert by_feature[1].category == "几何无效" and "自相交" in by_feature[1].message
     assert by_feature[1].where == pytest.approx((116.405, 39.905))
@@ -162,7 +162,7 @@ def test_z_values_are_dropped(tmp_path: Path) -> None:
     cube = Polygon([(x, y, 50.0) for x, y in CELL_B.exterior.coords])
     path = tmp_path / "z.geojson"
     gpd.GeoDataFrame({"code": ["1"]}, geometry=[cube], crs="EPSG:4326").to_file(path)
-    (feature,) = read_polygons(path).features
+    (feature,) = read_layer(path).features
     assert feature.geom is not None and not feature.geom.has_z
 
 
@@ -181,7 +181,7 @@ def test_kml_with_entities_is_refused_before_gdal_reads_it(tmp_path: Path, text:
     path = tmp_path / "evil.kml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LayerRejected, match="实体"):
-        read_polygons(path)
+        read_layer(path)
 
 
 @pytest.mark.parametrize(
@@ -199,4 +199,4 @@ def test_broken_and_empty_files_are_refused(
     path = tmp_path / name
     path.write_bytes(data)
     with pytest.raises(LayerRejected, match=words):
-        read_polygons(path)
+        read_layer(path)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from gridapp.core.archives import extract_zip
 from gridapp.core.datums import Datum
-from gridapp.core.layer_read import read_polygons
+from gridapp.core.layer_read import read_layer
 from gridapp.extensions import db
 from gridapp.models import GridCell
 from tests.world import World
@@ -72,7 +72,7 @@ def test_an_export_read_back_gives_the_same_cells(
     )
     assert response.status_code == 200 and response.mimetype == mimetype
     assert "filename*=UTF-8''%E7%BD%91%E6%A0%BC_" in response.headers["Content-Disposition"]
-    layer = read_polygons(_saved(tmp_path, response.data, suffix), datum)
+    layer = read_layer(_saved(tmp_path, response.data, suffix), datum)
     truth = _cells_in_db(app, [i for k, i in world.cells.items() if k.startswith("A")])
     got = {f.attrs["code"]: f for f in layer.features}
     assert set(got) == set(truth) and layer.problems == []  # only subdistrict A: hers

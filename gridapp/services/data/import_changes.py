@@ -6,6 +6,7 @@ most of them. ``editing.apply_changes`` runs them in one transaction."""
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import shapely
 from geoalchemy2.shape import to_shape
@@ -16,8 +17,22 @@ from sqlalchemy import select
 from gridapp.core.errors import Conflict
 from gridapp.core.partition import Key
 from gridapp.extensions import db
-from gridapp.models import GridCell, ImportJob
-from gridapp.services.editing import CellInput, ChangeRequest
+from gridapp.models import GridCell, ImportJob, User
+from gridapp.services.data import jobs
+from gridapp.services.editing import CellInput, ChangeRequest, apply_changes
+
+
+def commit(user: User, job: ImportJob) -> dict[str, Any]:
+    """Every community's save, in the caller's transaction; the changes made."""
+    requests = change_requests(job)
+    total = len(requests)
+    job_id = job.id
+
+    def done(n: int) -> None:
+        jobs.progress(job_id, 5 + 90 * n // max(total, 1), f"写入社区 {n}/{total}")
+
+    results = apply_changes(user, requests, done)
+    return {"change_ids": [r.change_id for r in results]}
 
 
 def change_requests(job: ImportJob) -> list[ChangeRequest]:

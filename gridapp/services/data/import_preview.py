@@ -19,10 +19,10 @@ from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping, shape
 from sqlalchemy import func, select
 
-from gridapp.core.cell_import import IncomingCell
+from gridapp.core.cell_import import IncomingCell, incoming_cells
 from gridapp.core.codes import CELL_CODE
 from gridapp.core.datums import Datum, datum_hint
-from gridapp.core.layer_read import Problem
+from gridapp.core.layer_read import Layer, Problem
 from gridapp.core.partition_check import (
     KIND_LABELS,
     CellShape,
@@ -32,7 +32,7 @@ from gridapp.core.partition_check import (
 )
 from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
-from gridapp.models import Building, Community, GridCell, User
+from gridapp.models import Building, Community, GridCell, ImportJob, User
 from gridapp.services import scope
 from gridapp.services.data import jobs
 from gridapp.services.quality.check import load_buildings, thresholds
@@ -45,6 +45,15 @@ SEVERITY = {
     ProblemKind.GAP: "warning",
     ProblemKind.SLIVER: "warning",
 }
+
+
+def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
+    """The preview of a layer of cells, with the datum guessed when they sit off."""
+    body = build(user, job.id, *incoming_cells(layer), job.mode)
+    guess = hint(body, Datum(job.datum))
+    if guess:
+        body["warnings"].insert(0, guess)
+    return body
 
 
 def build(
@@ -82,6 +91,7 @@ def build(
                     "number": cell.number,
                     "code": cell.code,
                     "name": cell.name,
+                    "label": f"{cell.name}（{cell.code}）",
                     "community_id": None if community is None else community.id,
                     "community_name": None if community is None else community.name,
                     "action": "update" if current is not None else "insert",

@@ -1,23 +1,23 @@
-"""Importing cells from a file (数据导入): upload, preview, commit.
+"""Importing a layer from a file (数据导入): upload, preview, commit — the same for every
+layer (cells, communities, buildings, service points: ``import_kinds``).
 
 1. ``start``: the upload is written to a private temporary folder and an import row is
    made; the file is read at once when small (``IMPORT_SYNC_BYTES``: a bad file is
    answered with its 4xx), in the background (``jobs``) when larger; the folder is removed
    afterwards, whatever happens.
 2. ``read_job``: ``core.layer_files`` reads the layer (formats, coordinate systems, datum,
-   archives), ``core.cell_import`` its fields and codes, ``import_preview`` finds the
-   communities and cells they name and checks the partition. The preview lists every
-   problem.
-3. ``commit``: only a preview without blocking problems; one transaction for all the
-   communities of the file, each a save like any edit (``import_changes``, then
-   ``editing.apply_changes``: history rows, buildings and assignments follow). The versions
-   seen by the preview are checked: a cell edited since is a conflict, and nothing is
+   archives), then the layer's kind its fields, finds the places they name in the user's
+   scope and checks the result (for cells: ``import_preview``, the partition check). The
+   preview lists every problem.
+3. ``commit``: only a preview without blocking problems; one transaction for the whole
+   file (for cells: each community a save like any edit, ``import_changes``). What the
+   preview saw is checked again: a feature changed since is a conflict, and nothing is
    written.
 
 Policies (docs/DATA.md): a feature's problem, an overlap, a cell outside its community and
 an invalid cell block the commit; gaps and slivers are warnings; buildings cut by the new
-boundaries need a reason, as in the editor. ``mode`` "replace" also deletes the cells of
-the file's communities that the file does not hold.
+boundaries need a reason, as in the editor. ``mode`` "replace" also deletes what the
+file's area holds and the file does not.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from gridapp.core.archives import ArchiveLimits
-from gridapp.core.cell_import import incoming_cells
 from gridapp.core.datums import Datum
 from gridapp.core.errors import (
     BadRequest,
@@ -48,11 +47,12 @@ from gridapp.core.layer_read import LayerRejected
 from gridapp.core.vocab import IMPORT_LAYER_LABELS, IMPORT_MODE_LABELS, IMPORT_STATUS_LABELS, Role
 from gridapp.extensions import db
 from gridapp.models import ImportJob, User
-from gridapp.services.data import import_changes, import_preview, jobs
-from gridapp.services.editing import EDIT_ROLES, apply_changes
+from gridapp.services.data import jobs
+from gridapp.services.data.import_kinds import KINDS
+from gridapp.services.editing import EDIT_ROLES
 
 MODES = IMPORT_MODE_LABELS
-STALE = "预览之后，文件中的网格已被他人修改，数据没有写入；请重新上传文件，看过新的预览后再导入"
+STALE = "预览之后，文件涉及的数据已被他人修改，数据没有写入；请重新上传文件，看过新的预览后再导入"
 SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 CHUNK = 1024 * 1024
 
@@ -78,6 +78,11 @@ def require_importer(user: User) -> None:
 def start(user: User, layer: str, datum: Datum, mode: str, upload: Upload) -> dict[str, Any]:
     """Save the upload privately, record the import and read it in the background."""
     require_importer(user)
+    if not KINDS[layer].may_import(user):
+        raise Forbidden(
+            f"您不能导入{IMPORT_LAYER_LABELS[layer]}：社区边界只能由系统管理员"
+            "或管辖整个街道的网格管理员导入"
+        )
     root = current_app.config.get("IMPORT_TMP_DIR") or None
     folder = Path(tempfile.mkdtemp(prefix="gridapp-import-", dir=root))
     try:
@@ -123,24 +128,22 @@ def read_job(job_id: int, folder: str) -> None:
     try:
         job = _reload(job_id)
         user = _job_user(job)
+        kind = KINDS[job.layer]
         jobs.progress(job_id, 5, "读取文件")
         (path,) = Path(folder).glob("upload*")
-        layer = read_upload(path, Datum(job.datum), _archive_limits())
+        layer = read_upload(path, Datum(job.datum), _archive_limits(), kind.spec)
         limit = int(current_app.config.get("IMPORT_MAX_FEATURES", 20000))
         if len(layer.features) > limit:
             raise LayerRejected(
                 f"文件中有 {len(layer.features)} 个要素，超过一次导入的上限 {limit} 个"
             )
-        jobs.progress(job_id, 40, "检查编码与所属社区")
-        preview = import_preview.build(user, job_id, *incoming_cells(layer), job.mode)
+        jobs.progress(job_id, 40, "检查编码与所属范围")
+        preview = kind.preview(user, job, layer)
         preview.update(
             mode=job.mode,
             source_crs=layer.source_crs,
             warnings=[*layer.warnings, *preview["warnings"]],
         )
-        hint = import_preview.hint(preview, Datum(job.datum))
-        if hint:
-            preview["warnings"].insert(0, hint)
         job = _reload(job_id)
         job.preview = preview
         job.status, job.progress, job.stage = "ready", 100, "待确认"
@@ -256,21 +259,15 @@ def commit_job(job_id: int) -> None:
     try:
         job = _reload(job_id)
         user = _job_user(job)
-        requests = import_changes.change_requests(job)
-        total = len(requests)
-
-        def done(n: int) -> None:
-            jobs.progress(job_id, 5 + 90 * n // max(total, 1), f"写入社区 {n}/{total}")
-
         jobs.progress(job_id, 5, "写入")
-        results = apply_changes(user, requests, done)
+        result = KINDS[job.layer].commit(user, job)
         job = _reload(job_id)
         summary = (job.preview or {}).get("summary", {})
         job.result = {
-            "change_ids": [r.change_id for r in results],
             "inserts": summary.get("inserts", 0),
             "updates": summary.get("updates", 0),
             "deletes": summary.get("deletes", 0),
+            **result,
         }
         job.status, job.progress, job.stage = "committed", 100, "已导入"
         job.committed_at = job.updated_at = func.now()

@@ -1,0 +1,134 @@
+"""What the previews and commits of every imported layer share (数据导入): the preview's
+JSON pieces (features, problems, community outlines), the communities a feature lies in
+within the user's scope, and the fingerprint that tells a commit whether what the preview
+saw has changed since (layers without a version column)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import shapely
+from geoalchemy2.shape import to_shape
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import func, select
+
+from gridapp.core.errors import StaleVersion
+from gridapp.core.layer_read import Problem
+from gridapp.extensions import db
+from gridapp.models import Community, User
+from gridapp.services import scope
+
+OUTSIDE_SCOPE = "不在您管辖的社区内（或不在任何社区内）"
+
+
+def feature_json(
+    number: int,
+    geometry: BaseGeometry | None,
+    code: str,
+    name: str,
+    action: str,
+    target_id: int | None,
+    problems: Sequence[str],
+    **properties: Any,
+) -> dict[str, Any]:
+    """An incoming feature of the preview: ``action`` is insert or update (of ``target_id``)."""
+    label = f"{name}（{code}）" if code and name else name or code or f"第 {number} 个要素"
+    return {
+        "type": "Feature",
+        "id": number,
+        "geometry": None if geometry is None else mapping(geometry),
+        "properties": {
+            "number": number,
+            "code": code,
+            "name": name,
+            "label": label,
+            "action": action,
+            "target_id": target_id,
+            "problems": list(problems),
+            **properties,
+        },
+    }
+
+
+def categories_by_feature(problems: Iterable[Problem]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    for p in problems:
+        out[p.feature].append(p.category)
+    return out
+
+
+def problem_json(p: Problem, codes: dict[int, str]) -> dict[str, Any]:
+    return {
+        "feature": p.feature,
+        "code": codes.get(p.feature, ""),
+        "category": p.category,
+        "message": p.message,
+        "where": None if p.where is None else list(p.where),
+    }
+
+
+def communities_json(communities: Iterable[Community]) -> list[dict[str, Any]]:
+    return [
+        {"id": c.id, "code": c.code, "name": c.name, "geometry": mapping(to_shape(c.geom))}
+        for c in communities
+    ]
+
+
+def collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def overseen_communities(user: User, geoms: Sequence[BaseGeometry | None]) -> list[Community]:
+    """The communities the user oversees as a whole that meet the geometries' bounds."""
+    shapes = [g for g in geoms if g is not None]
+    if not shapes:
+        return []
+    west, south, east, north = shapely.total_bounds(shapes)
+    box = func.ST_MakeEnvelope(west, south, east, north, 4326)
+    return list(
+        db.session.scalars(
+            select(Community)
+            .where(
+                Community.id.in_(scope.overseen_community_ids(user)),
+                func.ST_Intersects(Community.geom, box),
+            )
+            .order_by(Community.code)
+        )
+    )
+
+
+def community_of(
+    communities: Sequence[Community], geoms: Sequence[BaseGeometry | None]
+) -> list[Community | None]:
+    """The community each geometry lies in (its representative point), or None."""
+    if not communities:
+        return [None] * len(geoms)
+    outlines = np.asarray([to_shape(c.geom) for c in communities], dtype=object)
+    tree = shapely.STRtree(outlines)
+    out: list[Community | None] = []
+    for geom in geoms:
+        if geom is None:
+            out.append(None)
+            continue
+        hits = tree.query(geom.representative_point(), predicate="within")
+        out.append(communities[int(min(hits))] if len(hits) else None)
+    return out
+
+
+def fingerprint(rows: Iterable[Sequence[Any]]) -> str:
+    """A digest of rows (ids, attributes, geometry as WKB hex): equal iff nothing changed."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(repr(tuple(row)).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def check_unchanged(seen: str | None, now: str, what: str) -> None:
+    if seen != now:
+        raise StaleVersion(f"预览之后，{what}已被他人修改")
