@@ -17,7 +17,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gridapp.core.codes import CELL_CODE
-from gridapp.core.import_fields import field_values, where
+from gridapp.core.import_fields import code_value, field_values, where
 from gridapp.core.layer_read import Layer, Problem
 
 CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -48,8 +48,8 @@ def incoming_cells(layer: Layer) -> tuple[list[IncomingCell], list[Problem]]:
     problems = list(layer.problems)
     first_of: dict[str, int] = {}
     for feature, values in zip(layer.features, rows, strict=True):
-        code, name = values["code"], values["name"]
-        problem = _code_problem(feature.number, code, values.get("community_code", ""))
+        code, name = code_value(values["code"]), values["name"]
+        problem = _code_problem(feature.number, code, code_value(values["community_code"]))
         if problem is None and code in first_of:
             message = f"网格编码 {code} 重复：第 {first_of[code]} 个和第 {feature.number} 个要素"
             problem = Problem(feature.number, "编码重复", message, where(feature.geom))

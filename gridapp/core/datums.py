@@ -110,11 +110,12 @@ class DatumHint:
     share_now: float  # of the layer's area inside the claimed places, as read
     share_then: float  # the same, read in ``likely``
 
-    def message(self) -> str:
+    def message(self, place: str = "社区") -> str:
+        """``place``: what the layer claims to lie in (社区 for cells, 街道 for communities)."""
         return (
-            f"导入的数据整体偏离所属社区约 {self.offset_m:.0f} 米（只有 {self.share_now:.0%} "
-            f"落在所属社区内），看起来像 {SHORT_LABELS[self.likely]} 坐标"
-            f"（按 {SHORT_LABELS[self.likely]} 读取则 {self.share_then:.0%} 落在社区内）。"
+            f"导入的数据整体偏离所属{place}约 {self.offset_m:.0f} 米（只有 {self.share_now:.0%} "
+            f"落在所属{place}内），看起来像 {SHORT_LABELS[self.likely]} 坐标"
+            f"（按 {SHORT_LABELS[self.likely]} 读取则 {self.share_then:.0%} 落在{place}内）。"
             "高德、腾讯地图为 GCJ-02，百度地图为 BD-09；请核对后选择正确的坐标系重新上传。"
             "（这是根据位置做的推测）"
         )

@@ -54,18 +54,24 @@ def field_key(name: str) -> str:
 
 
 def text_value(raw: Any) -> str:
-    """A field's value as text: a number stored as a float (DBF, GeoPackage REAL) loses
-    its ``.0``; full-width digits become ASCII; NaN is empty."""
+    """A field's value as text, as written (a name keeps its full-width ``（）``): a number
+    stored as a float (DBF, GeoPackage REAL) loses its ``.0``; NaN is empty."""
     if raw is None or (isinstance(raw, float) and math.isnan(raw)):
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
-    return unicodedata.normalize("NFKC", str(raw)).strip()
+    return str(raw).strip()
+
+
+def code_value(text: str) -> str:
+    """A code or number as typed in any width: full-width digits become ASCII."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def count_value(text: str, limit: int = 1_000_000) -> int | None:
     """A count (households, levels …): a whole number 0 ≤ n ≤ ``limit``; "" is 0; anything
     else None. "12.0" (a spreadsheet's number) is 12."""
+    text = code_value(text)
     if not text:
         return 0
     try:

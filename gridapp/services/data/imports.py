@@ -55,6 +55,8 @@ MODES = IMPORT_MODE_LABELS
 STALE = "预览之后，文件涉及的数据已被他人修改，数据没有写入；请重新上传文件，看过新的预览后再导入"
 SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
 CHUNK = 1024 * 1024
+# What a preview keeps for its commit only (versions and fingerprints of what it saw).
+INTERNAL_PREVIEW_KEYS = frozenset({"versions", "fingerprint", "subdistrict_ids", "scope"})
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,9 @@ def job_json(job: ImportJob, with_preview: bool = True) -> dict[str, Any]:
         "committed_at": job.committed_at.isoformat() if job.committed_at else None,
     }
     if with_preview and job.status in ("ready", "committing", "committed"):
-        body["preview"] = {k: v for k, v in (job.preview or {}).items() if k != "versions"}
+        body["preview"] = {
+            k: v for k, v in (job.preview or {}).items() if k not in INTERNAL_PREVIEW_KEYS
+        }
     return body
 
 
