@@ -65,8 +65,27 @@ class Upload:
     filename: str
 
 
+IMPORT_HINTS = {
+    "cells": "网格需有 15 位网格编码（code / 网格编码）和名称（name / 网格名称）；"
+    "编码已存在的网格会被更新，其余新建。",
+    "communities": "社区需有 12 位社区编码（code / 社区编码）和名称（name / 社区名称）；"
+    "所属街道须已建立且由您管辖。社区的新边界不能把已有网格留在外面。",
+    "buildings": "楼栋为面，可带楼栋编码（code / 楼栋编码，再次导入时按它更新）、名称、类型、"
+    "层数、户数、人口；须位于您管辖的社区内。",
+    "service_points": "服务阵地为点，需有类型（如 党群服务中心）和名称，可带地址、开放时间、"
+    "联系电话、服务项目；CSV 每行一个点，用 经度、纬度 两列。",
+}
+
+
 def can_import(user: User) -> bool:
     return user.role in EDIT_ROLES
+
+
+def importable_layers(user: User) -> dict[str, str]:
+    """The layers the user may import (key → label), in the vocabulary's order."""
+    if not can_import(user):
+        return {}
+    return {k: v for k, v in IMPORT_LAYER_LABELS.items() if KINDS[k].may_import(user)}
 
 
 def require_importer(user: User) -> None:

@@ -1,6 +1,6 @@
 """The data page (数据导入导出, ``/data/``): export any layer the user sees as a file;
-grid managers and admins also import cells from a file (upload → preview on the map →
-commit), through the data API."""
+grid managers and admins also import cells, communities, buildings and service points from
+a file (upload → preview on the map → commit), through the data API."""
 
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def index() -> str:
         map_parts=page_map(
             (
                 ("communities", "社区"),
-                ("cells", "现有网格"),
-                ("incoming", "导入的网格"),
+                ("cells", "现有要素"),
+                ("incoming", "导入的要素"),
                 ("problems", "问题"),
             )
         ),
@@ -41,6 +41,8 @@ def index() -> str:
             "map_page": url_for("map.index"),
         },
         can_import=can_import,
+        import_layers=imports.importable_layers(current_user),
+        import_hints=imports.IMPORT_HINTS,
         layers=data.LAYERS,
         formats=FORMAT_LABELS,
         datums=DATUM_LABELS,

@@ -67,7 +67,11 @@ class ImportForm(Schema):
     layer = fields.String(
         load_default="cells",
         validate=validate.OneOf(list(IMPORT_LAYER_LABELS)),
-        metadata={"label": "图层", "description": "cells: 网格"},
+        metadata={
+            "label": "图层",
+            "description": "；".join(f"{k}: {v}" for k, v in IMPORT_LAYER_LABELS.items())
+            + "（社区只能由系统管理员或街道级网格管理员导入）",
+        },
     )
     crs = _choice(Datum.WGS84, DATUM_LABELS, "坐标系")
     mode = fields.String(

@@ -1,5 +1,6 @@
-// The data page: export a layer as a file; import cells from a file (upload → progress →
-// preview on the map with every problem highlighted → commit → progress → done).
+// The data page: export a layer as a file; import a layer (cells, communities, buildings,
+// service points) from a file (upload → progress → preview on the map with every problem
+// highlighted → commit → progress → done). Every layer's preview has the same keys.
 // Marks the map container for tests: data-state = idle | reading | ready | committing |
 // committed | failed, data-problem-count (feature problems + blocking partition problems).
 import { getJSON, postForm, postJSON } from '../common/api.js';
@@ -13,6 +14,21 @@ const POLL_MS = 700;
 const SEVERITY_LABELS = { error: '须改正', reason: '需填理由', warning: '提示' };
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Features of a preview: polygons are styled paths, points small circles with the same class.
+function featureLayer(data, pane, className, tooltip) {
+  return L.geoJSON(data, {
+    pane,
+    style: (f) => ({ className: className(f), weight: 2 }),
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, { pane, radius: 7, className: className(f) }),
+    onEachFeature: (f, layer) => layer.bindTooltip(el('span', null, tooltip(f)), { sticky: true }),
+  });
+}
+
+function labelOf(props) {
+  if (props.label) return props.label;
+  return props.code ? `${props.name}（${props.code}）` : props.name;
+}
 
 function exportForm() {
   const form = document.getElementById('export-form');
@@ -157,45 +173,35 @@ class ImportPage {
   showPreview(job) {
     const p = job.preview;
     const { groups, map } = this.page;
+    // the places the features must lie in: communities (cells), subdistricts (communities)
+    const outlines = [...(p.communities || []), ...(p.subdistricts || [])];
     showCommunities(groups, {
       type: 'FeatureCollection',
-      features: p.communities.map((c) => ({
+      features: outlines.map((c) => ({
         type: 'Feature',
         geometry: c.geometry,
         properties: { id: c.id, name: c.name, code: c.code },
       })),
     });
     groups.cells.addLayer(
-      L.geoJSON(p.current, {
-        pane: 'gridCells',
-        style: () => ({ className: 'import-current', weight: 2, fillOpacity: 0 }),
-        onEachFeature: (f, layer) =>
-          layer.bindTooltip(el('span', null, `现有：${f.properties.name}（${f.properties.code}）`), {
-            sticky: true,
-          }),
-      }),
+      featureLayer(p.current, 'gridCells', () => 'import-current', (f) => `现有：${labelOf(f.properties)}`),
     );
     const bad = new Set(p.problems.map((q) => q.feature));
     groups.incoming.addLayer(
-      L.geoJSON(p.features, {
-        pane: ensurePane(map, 'importIncoming', 435),
-        style: (f) => ({
-          className: bad.has(f.properties.number) ? 'import-incoming bad' : 'import-incoming',
-          weight: 2,
-        }),
-        onEachFeature: (f, layer) => {
-          const q = f.properties;
-          const action = q.action === 'update' ? '更新' : '新建';
-          layer.bindTooltip(el('span', null, `${q.name}（${q.code}）· ${action}`), { sticky: true });
-        },
-      }),
+      featureLayer(
+        p.features,
+        ensurePane(map, 'importIncoming', 435),
+        (f) => (bad.has(f.properties.number) ? 'import-incoming bad' : 'import-incoming'),
+        (f) => `${labelOf(f.properties)} · ${f.properties.action === 'update' ? '更新' : '新建'}`,
+      ),
     );
 
     const s = p.summary;
+    const noun = job.layer_label;
     const summary = this.panel.querySelector('.import-summary');
     summary.replaceChildren(
       el('li', null, `文件：${job.filename}（${p.source_crs}）`),
-      el('li', null, `要素 ${s.features} 个：更新 ${s.updates}，新建 ${s.inserts}，撤销 ${s.deletes}`),
+      el('li', null, `${noun} ${s.features} 个：更新 ${s.updates}，新建 ${s.inserts}，撤销 ${s.deletes}`),
       el('li', null, `问题 ${s.problems + s.partition_errors} 个须改正；空隙 ${s.gaps} 处；穿过建筑 ${s.cut_buildings} 栋`),
     );
     const warnings = this.panel.querySelector('.import-warnings');
@@ -232,7 +238,7 @@ class ImportPage {
     this.preview.hidden = true;
     setStatus(
       this.status,
-      `已导入：更新 ${r.updates || 0} 个、新建 ${r.inserts || 0} 个、撤销 ${r.deletes || 0} 个网格`,
+      `已导入：更新 ${r.updates || 0} 个、新建 ${r.inserts || 0} 个、撤销 ${r.deletes || 0} 个${job.layer_label}`,
       'ok',
     );
     const link = el('a', null, '在地图上查看');
@@ -278,7 +284,12 @@ class ImportPage {
         ...items.map((j) => {
           const tr = el('tr');
           const when = j.created_at ? new Date(j.created_at).toLocaleString('zh-CN') : '';
-          tr.append(el('td', null, when), el('td', null, j.filename), el('td', null, j.status_label));
+          tr.append(
+            el('td', null, when),
+            el('td', null, j.layer_label),
+            el('td', null, j.filename),
+            el('td', null, j.status_label),
+          );
           return tr;
         }),
       );
@@ -290,6 +301,14 @@ class ImportPage {
   bind() {
     const form = document.getElementById('import-form');
     form.dataset.url = this.page.urls.imports;
+    const layer = document.getElementById('import-layer');
+    const showHint = () => {
+      for (const hint of form.querySelectorAll('.layer-hint')) {
+        hint.hidden = hint.dataset.layer !== layer.value;
+      }
+    };
+    layer.addEventListener('change', showHint);
+    showHint();
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       this.start(form);
