@@ -288,3 +288,21 @@ def test_events_and_field_log_load_moved_to_the_day_of_loading(
             )  # fmt: skip
             assert entry.day == date.fromisoformat(g.day) + later
         assert max(entry.day for entry, _, _ in logs) < DEMO_TODAY + later
+
+
+def test_a_replace_with_the_workers_scopes_in_the_session_deletes_nothing_twice(
+    app: Flask, db_session: None, folder: Path
+) -> None:
+    """The database cascades the subdistrict's delete to the field workers' scopes; scopes
+    the session still holds must not be deleted again (SAWarning: "matched 0 rows")."""
+    with app.app_context():
+        load_geodata(folder)
+        workers = db.session.scalars(select(User).where(User.role == "field_staff")).all()
+        held = [s for w in workers for s in w.scopes]  # loaded into the session, and kept
+        assert held
+        meta = json.loads((folder / "meta.json").read_text())
+        meta["fingerprint"] = "changed again"
+        (folder / "meta.json").write_text(json.dumps(meta))
+        load_geodata(folder)  # the suite turns SAWarnings into errors
+        db.session.expire_all()
+        assert all(w.scopes for w in workers)  # each worker scoped to the new cells again

@@ -56,6 +56,10 @@ def load_geodata(folder: Path, progress: Progress | None = None, today: date | N
         if existing is not None:
             say(f"  替换已有的 {existing.name} ({existing.code})")
             session.execute(delete(Subdistrict).where(Subdistrict.id == existing.id))
+            # The database cascaded the delete (communities, cells, the field workers'
+            # scopes …); objects the session still holds would be deleted again on flush
+            # ("DELETE … matched 0 rows"), depending on which the garbage collector kept.
+            session.expire_all()
         places = load_places(meta, layers, say)
         say("  导入党组织、党员与志愿服务队")
         org_id, team_ids, member_ids = load_people(
