@@ -105,7 +105,8 @@ def overseen_communities(user: User, geoms: Sequence[BaseGeometry | None]) -> li
 def community_of(
     communities: Sequence[Community], geoms: Sequence[BaseGeometry | None]
 ) -> list[Community | None]:
-    """The community each geometry lies in (its representative point), or None."""
+    """The community each geometry lies in (its representative point; on a shared border
+    the first of ``communities``), or None."""
     if not communities:
         return [None] * len(geoms)
     outlines = np.asarray([to_shape(c.geom) for c in communities], dtype=object)
@@ -115,7 +116,7 @@ def community_of(
         if geom is None:
             out.append(None)
             continue
-        hits = tree.query(geom.representative_point(), predicate="within")
+        hits = tree.query(geom.representative_point(), predicate="intersects")
         out.append(communities[int(min(hits))] if len(hits) else None)
     return out
 
