@@ -3,14 +3,16 @@ name, their values checked (no Flask, no database).
 
 A point needs ``kind`` (the English key or the Chinese label of a kind of service point:
 党群服务中心, 便民服务站 …) and ``name``; ``address``, ``hours``, ``contact`` and
-``services`` (服务项目, split on 、,，;；|) are optional. A column the file lacks is not
-an empty value: updating an existing point leaves that attribute as it is (``given``).
+``services`` (服务项目, split on 、,，;；|) are optional. A column the file lacks, or a null
+(a GeoJSON feature without that property), is not an empty value: updating an existing
+point leaves that attribute as it is (``given``); an empty text clears it.
 Texts longer than their database columns are problems of their features, as are a
 missing or unknown kind, a missing name and a (kind, name) pair held twice in the file.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -51,7 +53,7 @@ class IncomingPoint:
     hours: str
     contact: str
     services: tuple[str, ...]
-    given: frozenset[str]  # the optional fields the file has a column for
+    given: frozenset[str]  # the optional fields the feature has a value (maybe "") for
     geom: Point | None  # WGS-84; None when the geometry has a problem
     shown: BaseGeometry | None = None  # the geometry as read, even when wrong (previews)
 
@@ -76,19 +78,21 @@ def split_services(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(s for s in items if s))
 
 
+def _null(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def incoming_points(layer: Layer) -> tuple[list[IncomingPoint], list[Problem]]:
     """The layer's features as service points, and every problem (the layer's and the
     fields'); a layer lacking the kind or name column is refused (``LayerRejected``)."""
     columns = field_columns(layer, POINT_FIELDS, REQUIRED)
-    given = frozenset(columns) - set(REQUIRED)
     points: list[IncomingPoint] = []
     problems = list(layer.problems)
     first_of: dict[tuple[str, str], int] = {}
     for feature in layer.features:
-        values = {
-            key: text_value(feature.attrs.get(columns[key])) if key in columns else ""
-            for key in POINT_FIELDS
-        }
+        raw = {key: feature.attrs.get(column) for key, column in columns.items()}
+        values = {key: text_value(raw.get(key)) for key in POINT_FIELDS}
+        given = frozenset(k for k, v in raw.items() if k not in REQUIRED and not _null(v))
         number, at = feature.number, where(feature.shown)
         label = f"第 {number} 个要素" + (f"“{values['name'][:50]}”" if values["name"] else "")
         kind = kind_of(values["kind"]) if values["kind"] else None

@@ -37,6 +37,7 @@ from gridapp.models import Building, Community, GridCell, ImportJob, ServicePoin
 from gridapp.services import scope
 from gridapp.services.data import jobs
 from gridapp.services.data.import_common import (
+    EPS,
     OUTSIDE_SCOPE,
     categories_by_feature,
     check_unchanged,
@@ -372,7 +373,7 @@ def _containing(
     if not geoms:
         return [], []
     west, south, east, north = shapely.total_bounds(geoms)
-    box = func.ST_MakeEnvelope(west, south, east, north, 4326)
+    box = func.ST_MakeEnvelope(west - EPS, south - EPS, east + EPS, north + EPS, 4326)
     communities = {f["properties"]["community_id"] for f in features}
     subdistricts = {f["properties"]["subdistrict_id"] for f in features}
     cell_rows = db.session.execute(
