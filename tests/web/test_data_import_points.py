@@ -26,10 +26,8 @@ from gridapp.extensions import db
 from gridapp.models import ServicePoint, Unit
 from gridapp.services.data.import_common import OUTSIDE_SCOPE
 from tests.conftest import login
-from tests.web.test_data_import_api import hausdorff_m, tmp_imports, upload
+from tests.web.test_data_import_api import hausdorff_m, upload
 from tests.world import World
-
-__all__ = ["tmp_imports"]  # the fixture, used by name
 
 A1_CENTRE_NAME = "甲一社区党群服务中心<script>alert(1)</script>"
 A2_CENTRE_NAME = "甲二社区党群服务中心<script>alert(1)</script>"
