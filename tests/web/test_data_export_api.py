@@ -117,7 +117,7 @@ def test_csv_writes_the_vertices_of_each_cell_and_points_as_lon_lat(
         "/api/exports/service_points", query_string={"format": "csv"}
     ).get_data(as_text=True)
     header = points.lstrip("\ufeff").splitlines()[0]
-    assert header == "name,kind,address,hours,contact,lon,lat"
+    assert header == "name,kind,address,hours,contact,services,lon,lat"
     # markup in a name is data (tables.to_csv also neutralises formula-like text)
     assert "<script>" in points and "党群服务中心" in points
 

@@ -162,7 +162,8 @@ def test_xlsx_points_are_the_points_and_in_the_datum_asked_for(
         name = db.session.get_one(ServicePoint, world.service_points["A1"]).name
     for datum in Datum:
         _, rows = _sheet(as_coordinator, "service_points", datum=datum.value)
-        assert rows[0] == ("名称", "类型", "地址", "开放时间", "联系方式", "经度", "纬度")
+        header = ("名称", "类型", "地址", "开放时间", "联系方式", "服务项目", "经度", "纬度")
+        assert rows[0] == header
         (row,) = [r for r in _records(rows) if r["名称"] == name]
         shifted = from_wgs84(point, datum)
         assert (row["经度"], row["纬度"]) == pytest.approx((shifted.x, shifted.y), abs=1e-7)

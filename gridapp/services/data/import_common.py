@@ -23,6 +23,7 @@ from gridapp.extensions import db
 from gridapp.models import Community, User
 from gridapp.services import scope
 
+EPS = 1e-7  # degrees (~1 cm)
 OUTSIDE_SCOPE = "不在您管辖的社区内（或不在任何社区内）"
 
 
@@ -89,7 +90,9 @@ def overseen_communities(user: User, geoms: Sequence[BaseGeometry | None]) -> li
     if not shapes:
         return []
     west, south, east, north = shapely.total_bounds(shapes)
-    box = func.ST_MakeEnvelope(west, south, east, north, 4326)
+    # widened a little: the bounds of one point (or of points in a row) have no area, and
+    # such a degenerate envelope intersects nothing
+    box = func.ST_MakeEnvelope(west - EPS, south - EPS, east + EPS, north + EPS, 4326)
     return list(
         db.session.scalars(
             select(Community)

@@ -1,6 +1,8 @@
 """The map's layers as files: 网格, 社区, 楼栋, 服务阵地 — the rows the user sees
 (docs/SCOPE.md): visible cells, communities and buildings; service points of the user's
-subdistricts, with their contact only in the user's own communities."""
+subdistricts, with their contact only in the user's own communities. The fields are named
+as the import reads them (``core.point_import`` …), so an export imported again updates
+in place."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ SERVICE_POINTS = Layer(
     "service_points",
     "服务阵地",
     {"name": "名称", "kind": "类型", "address": "地址", "hours": "开放时间",
-     "contact": "联系方式"},
+     "contact": "联系方式", "services": "服务项目"},
     "Point",
 )  # fmt: skip
 
@@ -101,6 +103,7 @@ def service_points(user: User, selection: Selection) -> gpd.GeoDataFrame:
             ServicePoint.address,
             ServicePoint.hours,
             scope.service_point_contact(user).label("contact"),
+            func.array_to_string(ServicePoint.services, "、").label("services"),
             func.ST_AsBinary(ServicePoint.geom).label("wkb"),
         )
         .where(ServicePoint.id.in_(scope.visible_service_point_ids(user)))
