@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 
 from gridapp.core.datums import Datum, from_wgs84
 from gridapp.extensions import db
-from gridapp.models import CellChange, Community, GridCell, ImportJob
+from gridapp.models import CellChange, Community, GridCell, ImportJob, ServicePoint
 from tests.world import World
 
 LoginAs = Callable[[str], Chrome]
@@ -77,9 +77,10 @@ def _shapefile_zip(tmp_path: Path, name: str, cells: list[tuple[str, str, Polygo
     return path
 
 
-def _upload(driver: Chrome, path: Path) -> str:
+def _upload(driver: Chrome, path: Path, layer: str = "cells", crs: str = "gcj02") -> str:
+    Select(driver.find_element(By.ID, "import-layer")).select_by_value(layer)
     driver.find_element(By.ID, "import-file").send_keys(str(path))
-    Select(driver.find_element(By.ID, "import-crs")).select_by_value("gcj02")
+    Select(driver.find_element(By.ID, "import-crs")).select_by_value(crs)
     driver.find_element(By.ID, "import-upload").click()
     shell = driver.find_element(By.ID, "grid-map")
     WebDriverWait(driver, WAIT).until(
@@ -150,3 +151,66 @@ def test_a_shapefile_with_a_problem_is_previewed_and_a_clean_one_committed(
         "the imported cells did not appear on the map",
     )
     assert "/data/" not in driver.current_url
+
+
+@pytest.fixture
+def background_jobs(app: Flask) -> Iterator[None]:
+    app.config["IMPORT_JOBS_INLINE"] = False
+    try:
+        yield
+    finally:
+        app.config["IMPORT_JOBS_INLINE"] = True
+        with app.app_context():
+            db.session.execute(delete(ImportJob))
+            db.session.execute(delete(ServicePoint).where(ServicePoint.name.like("浏览器测试%")))
+            db.session.commit()
+
+
+def test_service_points_from_a_csv_are_previewed_as_points_and_committed(
+    app: Flask, login_as: LoginAs, live_server: str, background_jobs: None, tmp_path: Path
+) -> None:
+    driver = login_as("t_admin")
+    driver.get(f"{live_server}/data/")
+    Select(driver.find_element(By.ID, "import-layer")).select_by_value("service_points")
+    hint = driver.find_element(By.CSS_SELECTOR, ".layer-hint[data-layer=service_points]")
+    assert hint.is_displayed() and "经度" in hint.text
+    assert not driver.find_element(By.CSS_SELECTOR, ".layer-hint[data-layer=cells]").is_displayed()
+    header = "名称,类型,经度,纬度,开放时间\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        header + "浏览器测试驿站,爱心驿站,116.503,39.903,全天\n"
+        "浏览器测试站,不知道什么站,116.507,39.907,\n",
+        encoding="utf-8",
+    )
+    assert _upload(driver, bad, "service_points", "wgs84") == "ready"
+    shell = driver.find_element(By.ID, "grid-map")
+    assert shell.get_attribute("data-problem-count") == "1"
+    rows = driver.find_elements(By.CSS_SELECTOR, ".import-problems tbody tr[data-severity=error]")
+    assert len(rows) == 1 and "不知道什么站" in rows[0].text
+    # both stations drawn as circles, the faulty one red
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.import-incoming")) == 2
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.import-incoming.bad")) == 1
+    assert driver.find_element(By.ID, "import-commit").get_attribute("disabled") is not None
+
+    good = tmp_path / "good.csv"
+    good.write_text(
+        header + "浏览器测试驿站,爱心驿站,116.503,39.903,全天\n"
+        "浏览器测试便民站,便民服务站,116.507,39.907,8:00-18:00\n",
+        encoding="utf-8",
+    )
+    assert _upload(driver, good, "service_points", "wgs84") == "ready"
+    assert "服务阵地 2 个" in driver.find_element(By.CSS_SELECTOR, ".import-summary").text
+    driver.find_element(By.ID, "import-commit").click()
+    WebDriverWait(driver, WAIT).until(
+        lambda _: shell.get_attribute("data-state") in ("committed", "failed")
+    )
+    status = driver.find_element(By.CSS_SELECTOR, ".import-status").text
+    assert shell.get_attribute("data-state") == "committed", status
+    assert "新建 2 个" in status and status.split("在地图")[0].rstrip().endswith("服务阵地")
+    history = driver.find_element(By.CSS_SELECTOR, ".import-history tbody tr").text
+    assert "服务阵地" in history and "good.csv" in history
+    with app.app_context():
+        names = db.session.scalars(
+            select(ServicePoint.name).where(ServicePoint.name.like("浏览器测试%"))
+        ).all()
+    assert sorted(names) == ["浏览器测试便民站", "浏览器测试驿站"]
