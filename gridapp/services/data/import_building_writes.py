@@ -67,11 +67,10 @@ def commit(user: User, job: ImportJob) -> dict[str, Any]:
                 raise StaleVersion(f"预览之后，{WHAT}已被他人修改")
             if row.cell_id is not None:
                 touched_cells.add(row.cell_id)
-        else:
-            code = p["code"]
+        else:  # an insert: its code is its own (a "#<id>" code is always an update)
             row = Building(
                 subdistrict_id=communities[p["community_id"]].subdistrict_id,
-                source_ref="" if code.startswith("#") else code,
+                source_ref=p["code"],
             )
             db.session.add(row)
             given = {"name", "kind", "levels", "households", "residents"}
