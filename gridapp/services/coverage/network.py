@@ -1,8 +1,9 @@
 """The walking network of a subdistrict, cached in the process.
 
 Street edges plus every building snapped onto its nearest edge, as a ``WalkGraph``. The cache
-key changes when streets or buildings are re-imported (then the graph is rebuilt); when only
-cells changed (a boundary edit bumps their versions) just the buildings' cell ids are re-read.
+key changes when streets or buildings are re-imported or a building is edited in place (its
+counts, cell or outline: then the graph is rebuilt); when only cells changed (a boundary
+edit bumps their versions) just the buildings' cell ids are re-read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry import Point
-from sqlalchemy import func, select, true
+from sqlalchemy import Numeric, cast, func, select, true
 
 from gridapp.core.errors import BadRequest, NotFound
 from gridapp.core.projection import LocalProjection
@@ -62,8 +63,28 @@ def _keys(sub: Subdistrict) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         .where(StreetEdge.subdistrict_id == sub.id)
         .subquery()
     )
+    # an import edits buildings in place: their counts, cells and outlines (the sum of
+    # their bounding boxes, cheap and moved by any real change of a footprint) count too
     homes = (
-        select(func.count().label("n"), func.max(Building.id).label("m"))
+        select(
+            func.count().label("n"),
+            func.max(Building.id).label("m"),
+            func.coalesce(func.sum(Building.households), 0).label("h"),
+            func.coalesce(func.sum(Building.residents), 0).label("r"),
+            func.coalesce(func.sum(Building.cell_id), 0).label("c"),
+            func.coalesce(
+                func.sum(  # numeric: an exact sum, whatever order the rows come in
+                    cast(
+                        func.ST_XMin(Building.geom)
+                        + 3 * func.ST_YMin(Building.geom)
+                        + 5 * func.ST_XMax(Building.geom)
+                        + 7 * func.ST_YMax(Building.geom),
+                        Numeric,
+                    )
+                ),
+                0,
+            ).label("g"),
+        )
         .where(Building.subdistrict_id == sub.id)
         .subquery()
     )
@@ -79,10 +100,20 @@ def _keys(sub: Subdistrict) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     )
     row = db.session.execute(
         select(
-            edges.c.n, edges.c.m, homes.c.n, homes.c.m, cells.c.n, cells.c.m, cells.c.v
+            edges.c.n,
+            edges.c.m,
+            homes.c.n,
+            homes.c.m,
+            homes.c.h,
+            homes.c.r,
+            homes.c.c,
+            homes.c.g,
+            cells.c.n,
+            cells.c.m,
+            cells.c.v,
         ).select_from(edges.join(homes, true()).join(cells, true()))
     ).one()
-    return (sub.id, sub.source_hash, *row[:4]), tuple(row[4:])
+    return (sub.id, sub.source_hash, *row[:8]), tuple(row[8:])
 
 
 def network(subdistrict_id: int) -> Network:

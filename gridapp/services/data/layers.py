@@ -26,8 +26,8 @@ COMMUNITIES = Layer("communities", "社区", {"code": "社区编码", "name": "�
 BUILDINGS = Layer(
     "buildings",
     "楼栋",
-    {"bldg_id": "楼栋编号", "name": "楼栋名称", "kind": "类型", "cell_code": "网格编码",
-     "levels": "层数", "households": "户数", "residents": "人口"},
+    {"code": "楼栋编码", "bldg_id": "楼栋ID", "name": "楼栋名称", "kind": "类型",
+     "cell_code": "网格编码", "levels": "层数", "households": "户数", "residents": "人口"},
     "MultiPolygon",
 )  # fmt: skip
 SERVICE_POINTS = Layer(
@@ -73,6 +73,10 @@ def buildings(user: User, selection: Selection) -> gpd.GeoDataFrame:
     return frame_of(
         BUILDINGS,
         select(
+            # the building's own code, or "#<id>": what an import of this file updates
+            func.coalesce(
+                func.nullif(Building.source_ref, ""), func.concat("#", Building.id)
+            ).label("code"),
             Building.id.label("bldg_id"),  # DBF names: 10 characters at most
             Building.name,
             kind.label("kind"),
