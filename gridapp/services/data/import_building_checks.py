@@ -22,6 +22,7 @@ from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, Household
 from gridapp.services.data.import_common import (
+    check_item,
     community_of,
     fingerprint,
 )
@@ -155,16 +156,8 @@ def _item(
     geom: BaseGeometry,
     proj: LocalProjection,
 ) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "kind_label": PARTITION_LABELS[kind],
-        "severity": severity,
-        "message": message,
-        "cells": cells,
-        "buildings": buildings,
-        "area_m2": round(float(proj.to_metric(geom).area), 1),
-        "geometry": shapely.geometry.mapping(geom),
-    }
+    area = float(proj.to_metric(geom).area)
+    return check_item(kind, PARTITION_LABELS[kind], severity, message, cells, buildings, area, geom)
 
 
 def orphans(

@@ -136,3 +136,30 @@ def fingerprint(rows: Iterable[Sequence[Any]]) -> str:
 def check_unchanged(seen: str | None, now: str, what: str) -> None:
     if seen != now:
         raise StaleVersion(f"预览之后，{what}已被他人修改")
+
+
+def check_item(
+    kind: str,
+    label: str,
+    severity: str,
+    message: str,
+    cells: Iterable[str] = (),
+    buildings: Iterable[Any] = (),
+    area_m2: float = 0.0,
+    geometry: BaseGeometry | dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One check of an import's result (the preview's ``partition``): ``severity`` error
+    blocks the commit, reason needs a reason, warning informs; ``cells`` names the features
+    it concerns; ``geometry`` (GeoJSON or Shapely, lon/lat) is where it is drawn."""
+    if isinstance(geometry, BaseGeometry):
+        geometry = mapping(geometry)
+    return {
+        "kind": kind,
+        "kind_label": label,
+        "severity": severity,
+        "message": message,
+        "cells": list(cells),
+        "buildings": list(buildings),
+        "area_m2": round(float(area_m2), 1),
+        "geometry": geometry,
+    }

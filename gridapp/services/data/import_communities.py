@@ -21,7 +21,6 @@ subdistricts into the communities they now lie in.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 import shapely
@@ -35,27 +34,16 @@ from gridapp.core.datums import Datum, datum_hint
 from gridapp.core.errors import Conflict
 from gridapp.core.layer_files import LayerSpec
 from gridapp.core.layer_read import Layer, Problem, Shape
-from gridapp.core.partition import BuildingInfo
 from gridapp.core.partition_check import (
-    KIND_LABELS,
-    CellShape,
-    CommunityShape,
     ProblemKind,
-    check_partition,
 )
-from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
 from gridapp.models import (
-    Building,
-    CellChange,
     Community,
     GridCell,
     ImportJob,
-    MemberRegistration,
     Subdistrict,
     User,
-    UserScope,
-    ZonePart,
 )
 from gridapp.services import scope
 from gridapp.services.data import jobs
@@ -67,20 +55,9 @@ from gridapp.services.data.import_common import (
     fingerprint,
     problem_json,
 )
-from gridapp.services.quality.check import load_buildings, thresholds
+from gridapp.services.data.import_community_checks import checks
 
 SPEC = LayerSpec(Shape.POLYGON, CSV_CODE_HEADERS)
-SEVERITY = {
-    ProblemKind.INVALID: "error",
-    ProblemKind.OVERLAP: "error",
-    ProblemKind.OUTSIDE: "warning",
-    ProblemKind.GAP: "warning",
-    ProblemKind.SLIVER: "warning",
-    ProblemKind.BUILDING_CUT: "warning",
-}
-CELLS_OUTSIDE = "cells_outside"
-IN_USE = "in_use"
-EXTRA_LABELS = {CELLS_OUTSIDE: "网格超出新边界", IN_USE: "不能删除"}
 
 
 def may_import(user: User) -> bool:
@@ -133,7 +110,7 @@ def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
     deleted = (
         [c for c in existing.values() if c.code not in in_file] if job.mode == "replace" else []
     )
-    partition = _checks(list(subdistricts.values()), existing, incoming, deleted)
+    partition = checks(list(subdistricts.values()), existing, incoming, deleted)
     errors = [p for p in partition if p["severity"] == "error"]
     updates = sum(1 for c in items if c.code in existing)
     codes = {c.number: c.code for c in items}
@@ -196,172 +173,6 @@ def _hint(
     claimed = shapely.union_all([to_shape(s.geom) for s in subdistricts])
     guess = datum_hint(shapely.union_all(shapes), claimed, chosen)
     return None if guess is None else guess.message("街道")
-
-
-# --- checks -----------------------------------------------------------------------------------
-
-
-def _checks(
-    subdistricts: list[Subdistrict],
-    existing: dict[str, Community],
-    incoming: list[IncomingCommunity],
-    deleted: list[Community],
-) -> list[dict[str, Any]]:
-    """The subdistricts as communities the import would leave, the cells of the updated
-    communities against their new outlines, and the deletions nothing may hang on."""
-    if not subdistricts:
-        return []
-    proj = LocalProjection.around(shapely.union_all([to_shape(s.geom) for s in subdistricts]))
-    by_code = {s.code: s for s in subdistricts}
-    replaced = {c.code for c in incoming} | {c.code for c in deleted}
-    shapes = [
-        CellShape(
-            c.id, c.code, f"{c.name}({c.code})", c.subdistrict_id, proj.to_metric(to_shape(c.geom))
-        )
-        for c in existing.values()
-        if c.code not in replaced
-    ]
-    shapes += [
-        CellShape(
-            f"new:{c.code}",
-            c.code,
-            f"{c.name}({c.code})",
-            by_code[c.subdistrict_code].id,
-            proj.to_metric(c.geom),
-        )
-        for c in incoming
-        if c.geom is not None
-    ]
-    outlines = [
-        CommunityShape(s.id, s.name, proj.to_metric(to_shape(s.geom))) for s in subdistricts
-    ]
-    area = shapely.union_all([s.geom for s in shapes]) if shapes else None
-    buildings: list[BuildingInfo] = []
-    labels: dict[int, str] = {}
-    if area is not None and not area.is_empty:
-        buildings, labels = load_buildings(
-            Building.subdistrict_id.in_([s.id for s in subdistricts])
-            & func.ST_Intersects(
-                Building.geom, func.ST_GeomFromText(proj.to_lonlat(area).envelope.wkt, 4326)
-            ),
-            proj,
-        )
-    result = check_partition(outlines, shapes, buildings, thresholds(), labels)
-    out = [
-        _item(
-            p.kind.value,
-            KIND_LABELS[p.kind],
-            SEVERITY[p.kind],
-            p.message,
-            p.cells,
-            p.buildings,
-            p.area_m2,
-            proj.geojson(p.shape),
-        )
-        for p in result.problems
-    ]
-    out += _cells_outside(existing, incoming, proj)
-    out += _in_use(deleted)
-    return out
-
-
-def _item(
-    kind: str,
-    label: str,
-    severity: str,
-    message: str,
-    cells: Any = (),
-    buildings: Any = (),
-    area_m2: float = 0.0,
-    geometry: Any = None,
-) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "kind_label": label,
-        "severity": severity,
-        "message": message,
-        "cells": list(cells),
-        "buildings": list(buildings),
-        "area_m2": round(float(area_m2), 1),
-        "geometry": geometry,
-    }
-
-
-def _cells_outside(
-    existing: dict[str, Community], incoming: list[IncomingCommunity], proj: LocalProjection
-) -> list[dict[str, Any]]:
-    """Cells of an updated community that its new outline would leave outside."""
-    updated = {c.code: c for c in incoming if c.code in existing and c.geom is not None}
-    if not updated:
-        return []
-    ids = {existing[code].id: code for code in updated}
-    cells = db.session.scalars(
-        select(GridCell).where(GridCell.community_id.in_(list(ids))).order_by(GridCell.code)
-    ).all()
-    outlines = [
-        CommunityShape(cid, existing[code].name, proj.to_metric(updated[code].geom))
-        for cid, code in ids.items()
-    ]
-    shapes = [
-        CellShape(
-            c.id, c.code, f"{c.name}({c.code})", c.community_id, proj.to_metric(to_shape(c.geom))
-        )
-        for c in cells
-    ]
-    result = check_partition(outlines, shapes, (), thresholds())
-    return [
-        _item(
-            CELLS_OUTSIDE,
-            EXTRA_LABELS[CELLS_OUTSIDE],
-            "error",
-            p.message.replace("超出所属社区边界", "超出所属社区的新边界")
-            + "；请先在编辑页把网格移入新边界，或同时调整社区边界",
-            p.cells,
-            (),
-            p.area_m2,
-            proj.geojson(p.shape),
-        )
-        for p in result.problems
-        if p.kind is ProblemKind.OUTSIDE
-    ]
-
-
-def _in_use(deleted: list[Community]) -> list[dict[str, Any]]:
-    """A deletion is refused when anything people entered hangs on the community."""
-    if not deleted:
-        return []
-    ids = [c.id for c in deleted]
-    counts: dict[int, list[str]] = defaultdict(list)
-    for model, what in (
-        (GridCell, "个网格"),
-        (UserScope, "个账号的管辖范围"),
-        (MemberRegistration, "条党员报到记录"),
-        (ZonePart, "个责任区组成部分"),
-        (CellChange, "条网格修改记录"),
-    ):
-        rows = db.session.execute(
-            select(model.community_id, func.count())
-            .where(model.community_id.in_(ids))
-            .group_by(model.community_id)
-        ).all()
-        for community_id, n in rows:
-            if community_id is not None:
-                counts[community_id].append(f"{n} {what}")
-    return [
-        _item(
-            IN_USE,
-            EXTRA_LABELS[IN_USE],
-            "error",
-            f"文件中没有社区 {c.name}（{c.code}），但它还有{'、'.join(counts[c.id])}，"
-            "不能通过导入删除；请改用“更新与新增”，或先处理这些数据",
-            (c.code,),
-            (),
-            0.0,
-            mapping(to_shape(c.geom)),
-        )
-        for c in deleted
-        if counts.get(c.id)
-    ]
 
 
 def _fingerprint(sub_ids: list[int]) -> str:

@@ -40,6 +40,7 @@ from gridapp.services.data.import_common import (
     EPS,
     OUTSIDE_SCOPE,
     categories_by_feature,
+    check_item,
     check_unchanged,
     collection,
     communities_json,
@@ -263,19 +264,15 @@ def _near(incoming: list[IncomingPoint], kept: list[ServicePoint]) -> list[dict[
         if j <= i and j < len(incoming):
             continue  # each pair once; a point is not near itself
         distance = float(shapely.distance(metric[i], metric[j]))
+        message = f"{labels[i]}与{labels[j]}相距 {distance:.1f} 米，可能是同一处阵地录入了两次"
         out.append(
-            {
-                "kind": NEAR[0],
-                "kind_label": NEAR[1],
-                "severity": "warning",
-                "message": (
-                    f"{labels[i]}与{labels[j]}相距 {distance:.1f} 米，可能是同一处阵地录入了两次"
-                ),
-                "cells": [labels[i], labels[j]],
-                "buildings": [],
-                "area_m2": 0.0,
-                "geometry": mapping(MultiPoint([lonlat[i], lonlat[j]])),
-            }
+            check_item(
+                *NEAR,
+                "warning",
+                message,
+                [labels[i], labels[j]],
+                geometry=MultiPoint([lonlat[i], lonlat[j]]),
+            )
         )
     return out
 
@@ -295,20 +292,15 @@ def _linked(deleted: list[ServicePoint]) -> list[dict[str, Any]]:
         if point_id is not None:
             names[point_id].append(name)
     return [
-        {
-            "kind": LINKED[0],
-            "kind_label": LINKED[1],
-            "severity": "error",
-            "message": (
-                f"要删除的{kind_label(by_id[i].kind)}“{by_id[i].name}”是驻区单位"
-                f"{'、'.join(f'“{n}”' for n in unit_names)}的共享设施；"
-                "请先在驻区单位中解除关联，或在文件中保留该阵地"
-            ),
-            "cells": [by_id[i].name],
-            "buildings": [],
-            "area_m2": 0.0,
-            "geometry": mapping(to_shape(by_id[i].geom)),
-        }
+        check_item(
+            *LINKED,
+            "error",
+            f"要删除的{kind_label(by_id[i].kind)}“{by_id[i].name}”是驻区单位"
+            f"{'、'.join(f'“{n}”' for n in unit_names)}的共享设施；"
+            "请先在驻区单位中解除关联，或在文件中保留该阵地",
+            [by_id[i].name],
+            geometry=to_shape(by_id[i].geom),
+        )
         for i, unit_names in names.items()
     ]
 
