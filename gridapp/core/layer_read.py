@@ -228,12 +228,7 @@ def as_area(number: int, raw: BaseGeometry | None) -> tuple[MultiPolygon | None,
     """A valid polygon or multipolygon (of valid, non-overlapping parts), as a MultiPolygon."""
     if isinstance(raw, MultiPolygon) and len(raw.geoms) > 1:
         geom = shapely.force_2d(raw)
-        if not geom.is_valid:
-            reason = explain_validity(geom)
-            where = _validity_location(reason) or point_at(geom.representative_point())
-            message = f"第 {number} 个要素的边界无效：{_reason_zh(reason)}"
-            return None, Problem(number, "几何无效", message, where)
-        return geom, None
+        return (None, _invalid(number, geom)) if not geom.is_valid else (geom, None)
     polygon, problem = as_polygon(number, raw)
     return (None if polygon is None else MultiPolygon([polygon])), problem
 
@@ -254,11 +249,15 @@ def as_polygon(number: int, raw: BaseGeometry | None) -> tuple[Polygon | None, P
         message = f"第 {number} 个要素是{geom.geom_type}，应为面（Polygon）"
         return None, Problem(number, "几何类型错误", message, point_at(geom.representative_point()))
     if not geom.is_valid:
-        reason = explain_validity(geom)
-        where = _validity_location(reason) or point_at(geom.representative_point())
-        message = f"第 {number} 个要素的边界无效：{_reason_zh(reason)}"
-        return None, Problem(number, "几何无效", message, where)
+        return None, _invalid(number, geom)
     return geom, None
+
+
+def _invalid(number: int, geom: BaseGeometry) -> Problem:
+    """The problem of an invalid polygon: GEOS's reason in Chinese, and where it is."""
+    reason = explain_validity(geom)
+    where = _validity_location(reason) or point_at(geom.representative_point())
+    return Problem(number, "几何无效", f"第 {number} 个要素的边界无效：{_reason_zh(reason)}", where)
 
 
 def point_at(point: BaseGeometry) -> tuple[float, float]:

@@ -35,6 +35,7 @@ from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, ImportJob, User
 from gridapp.services import scope
 from gridapp.services.data import jobs
+from gridapp.services.data.import_common import problem_json
 from gridapp.services.quality.check import load_buildings, thresholds
 
 SEVERITY = {
@@ -121,7 +122,7 @@ def build(
     }
     return {
         "features": {"type": "FeatureCollection", "features": features},
-        "problems": [_problem_json(p, codes) for p in problems],
+        "problems": [problem_json(p, codes) for p in problems],
         "partition": partition,
         "communities": [
             {"id": c.id, "code": c.code, "name": c.name, "geometry": mapping(to_shape(c.geom))}
@@ -222,16 +223,6 @@ def _partition(
         }
         for p in result.problems
     ]
-
-
-def _problem_json(p: Problem, codes: dict[int, str]) -> dict[str, Any]:
-    return {
-        "feature": p.feature,
-        "code": codes.get(p.feature, ""),
-        "category": p.category,
-        "message": p.message,
-        "where": None if p.where is None else list(p.where),
-    }
 
 
 def hint(preview: dict[str, Any], chosen: Datum) -> str | None:
