@@ -113,12 +113,24 @@ def test_tianditu_tiles_come_through_the_proxy_and_the_readout_says_cgcs2000(
 ) -> None:
     driver = LoginAs(browser, tianditu_server)("t_coordinator")
     wait_for_layers(driver)
+    # both layers, the roads (vec) and the annotation above them (cva): they load apart,
+    # so wait for one tile of each rather than for the first tile drawn
     tiles: list[str] = WebDriverWait(driver, WAIT_SECONDS).until(
-        lambda d: d.execute_script(LOADED_TILES_JS) or None, "no tile was drawn"
+        lambda d: (
+            (
+                (loaded := d.execute_script(LOADED_TILES_JS))
+                and all(
+                    any(f"/tiles/tianditu/{layer}/" in src for src in loaded)
+                    for layer in ("vec", "cva")
+                )
+                and loaded
+            )
+            or None
+        ),
+        "the roads and the annotation tiles were not both drawn",
     )
     save_screenshot(driver, "basemap-tianditu.png")
-    assert any("/tiles/tianditu/vec/" in src for src in tiles)
-    assert any("/tiles/tianditu/cva/" in src for src in tiles)  # the annotation layer too
+    assert all(src.startswith(f"{tianditu_server}/tiles/tianditu/") for src in tiles)
 
     asked = requested_urls(driver)
     assert any(url.startswith(f"{tianditu_server}/tiles/tianditu/vec/") for url in asked)
