@@ -19,9 +19,19 @@ from sqlalchemy import func, select
 
 from gridapp.core.errors import StaleVersion
 from gridapp.core.layer_read import Problem
+from gridapp.core.partition import BuildingInfo
+from gridapp.core.partition_check import (
+    KIND_LABELS,
+    CellShape,
+    CommunityShape,
+    ProblemKind,
+    check_partition,
+)
+from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
 from gridapp.models import Community, User
 from gridapp.services import scope
+from gridapp.services.quality.check import thresholds
 
 EPS = 1e-7  # degrees (~1 cm)
 OUTSIDE_SCOPE = "不在您管辖的社区内（或不在任何社区内）"
@@ -163,3 +173,53 @@ def check_item(
         "area_m2": round(float(area_m2), 1),
         "geometry": geometry,
     }
+
+
+# --- the partition check of a layer as the import would leave it ---------------------------
+# Cells in their communities, or communities in their subdistricts: ``core.partition_check``
+# with the layer's features as the "cells" and their parents as the "communities".
+
+Kept = tuple[int, str, str, int, BaseGeometry]  # id, code, name, parent id, lon/lat outline
+Incoming = tuple[str, str, int, BaseGeometry]  # code, name, parent id, lon/lat outline
+
+
+def result_shapes(
+    proj: LocalProjection, kept: Iterable[Kept], incoming: Iterable[Incoming]
+) -> list[CellShape]:
+    """The features the import would leave, in metres: the existing ones it keeps (keyed by
+    id) and the incoming ones (keyed ``new:<code>``), each labelled ``name(code)``."""
+    shapes = [
+        CellShape(key, code, f"{name}({code})", parent, proj.to_metric(geom))
+        for key, code, name, parent, geom in kept
+    ]
+    shapes += [
+        CellShape(f"new:{code}", code, f"{name}({code})", parent, proj.to_metric(geom))
+        for code, name, parent, geom in incoming
+    ]
+    return shapes
+
+
+def partition_items(
+    proj: LocalProjection,
+    parents: Iterable[tuple[int, str, BaseGeometry]],  # id, name, lon/lat outline
+    shapes: Sequence[CellShape],
+    buildings: Sequence[BuildingInfo],
+    labels: dict[int, str],
+    severity: dict[ProblemKind, str],
+) -> list[dict[str, Any]]:
+    """Every problem of ``shapes`` in their ``parents``, as the preview's checks."""
+    outlines = [CommunityShape(key, name, proj.to_metric(geom)) for key, name, geom in parents]
+    result = check_partition(outlines, shapes, buildings, thresholds(), labels)
+    return [
+        check_item(
+            p.kind.value,
+            KIND_LABELS[p.kind],
+            severity[p.kind],
+            p.message,
+            p.cells,
+            p.buildings,
+            p.area_m2,
+            proj.geojson(p.shape),
+        )
+        for p in result.problems
+    ]

@@ -16,8 +16,6 @@ from sqlalchemy import func, select
 from gridapp.core.community_import import IncomingCommunity
 from gridapp.core.partition import BuildingInfo
 from gridapp.core.partition_check import (
-    KIND_LABELS,
-    CellShape,
     CommunityShape,
     ProblemKind,
     check_partition,
@@ -34,7 +32,7 @@ from gridapp.models import (
     UserScope,
     ZonePart,
 )
-from gridapp.services.data.import_common import check_item
+from gridapp.services.data.import_common import check_item, partition_items, result_shapes
 from gridapp.services.quality.check import load_buildings, thresholds
 
 SEVERITY = {
@@ -62,27 +60,19 @@ def checks(
     proj = LocalProjection.around(shapely.union_all([to_shape(s.geom) for s in subdistricts]))
     by_code = {s.code: s for s in subdistricts}
     replaced = {c.code for c in incoming} | {c.code for c in deleted}
-    shapes = [
-        CellShape(
-            c.id, c.code, f"{c.name}({c.code})", c.subdistrict_id, proj.to_metric(to_shape(c.geom))
-        )
-        for c in existing.values()
-        if c.code not in replaced
-    ]
-    shapes += [
-        CellShape(
-            f"new:{c.code}",
-            c.code,
-            f"{c.name}({c.code})",
-            by_code[c.subdistrict_code].id,
-            proj.to_metric(c.geom),
-        )
-        for c in incoming
-        if c.geom is not None
-    ]
-    outlines = [
-        CommunityShape(s.id, s.name, proj.to_metric(to_shape(s.geom))) for s in subdistricts
-    ]
+    shapes = result_shapes(
+        proj,
+        (
+            (c.id, c.code, c.name, c.subdistrict_id, to_shape(c.geom))
+            for c in existing.values()
+            if c.code not in replaced
+        ),
+        (
+            (c.code, c.name, by_code[c.subdistrict_code].id, c.geom)
+            for c in incoming
+            if c.geom is not None
+        ),
+    )
     area = shapely.union_all([s.geom for s in shapes]) if shapes else None
     buildings: list[BuildingInfo] = []
     labels: dict[int, str] = {}
@@ -94,20 +84,8 @@ def checks(
             ),
             proj,
         )
-    result = check_partition(outlines, shapes, buildings, thresholds(), labels)
-    out = [
-        check_item(
-            p.kind.value,
-            KIND_LABELS[p.kind],
-            SEVERITY[p.kind],
-            p.message,
-            p.cells,
-            p.buildings,
-            p.area_m2,
-            proj.geojson(p.shape),
-        )
-        for p in result.problems
-    ]
+    parents = ((s.id, s.name, to_shape(s.geom)) for s in subdistricts)
+    out = partition_items(proj, parents, shapes, buildings, labels, SEVERITY)
     out += _cells_outside(existing, incoming, proj)
     out += _in_use(deleted)
     return out
@@ -128,12 +106,9 @@ def _cells_outside(
         CommunityShape(cid, existing[code].name, proj.to_metric(updated[code].geom))
         for cid, code in ids.items()
     ]
-    shapes = [
-        CellShape(
-            c.id, c.code, f"{c.name}({c.code})", c.community_id, proj.to_metric(to_shape(c.geom))
-        )
-        for c in cells
-    ]
+    shapes = result_shapes(
+        proj, ((c.id, c.code, c.name, c.community_id, to_shape(c.geom)) for c in cells), ()
+    )
     result = check_partition(outlines, shapes, (), thresholds())
     return [
         check_item(

@@ -24,19 +24,15 @@ from gridapp.core.codes import CELL_CODE
 from gridapp.core.datums import Datum, datum_hint
 from gridapp.core.layer_read import Layer, Problem
 from gridapp.core.partition_check import (
-    KIND_LABELS,
-    CellShape,
-    CommunityShape,
     ProblemKind,
-    check_partition,
 )
 from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, ImportJob, User
 from gridapp.services import scope
 from gridapp.services.data import jobs
-from gridapp.services.data.import_common import problem_json
-from gridapp.services.quality.check import load_buildings, thresholds
+from gridapp.services.data.import_common import partition_items, problem_json, result_shapes
+from gridapp.services.quality.check import load_buildings
 
 SEVERITY = {
     ProblemKind.INVALID: "error",
@@ -182,47 +178,27 @@ def _partition(
     proj = LocalProjection.around(area)
     by_code = {c.code: c for c in communities}
     replaced = {c.code for c in incoming} | {c.code for c in deleted}
-    shapes = [
-        CellShape(
-            c.id, c.code, f"{c.name}({c.code})", c.community_id, proj.to_metric(to_shape(c.geom))
-        )
-        for c in existing.values()
-        if c.code not in replaced
-    ]
-    shapes += [
-        CellShape(
-            f"new:{c.code}",
-            c.code,
-            f"{c.name}({c.code})",
-            by_code[c.community_code].id,
-            proj.to_metric(c.geom),
-        )
-        for c in incoming
-        if c.geom is not None
-    ]
-    community_shapes = [
-        CommunityShape(c.id, c.name, proj.to_metric(to_shape(c.geom))) for c in communities
-    ]
+    shapes = result_shapes(
+        proj,
+        (
+            (c.id, c.code, c.name, c.community_id, to_shape(c.geom))
+            for c in existing.values()
+            if c.code not in replaced
+        ),
+        (
+            (c.code, c.name, by_code[c.community_code].id, c.geom)
+            for c in incoming
+            if c.geom is not None
+        ),
+    )
     subdistricts = {c.subdistrict_id for c in communities}
     buildings, labels = load_buildings(
         Building.subdistrict_id.in_(subdistricts)
         & func.ST_Intersects(Building.geom, func.ST_GeomFromText(area.wkt, 4326)),
         proj,
     )
-    result = check_partition(community_shapes, shapes, buildings, thresholds(), labels)
-    return [
-        {
-            "kind": p.kind.value,
-            "kind_label": KIND_LABELS[p.kind],
-            "severity": SEVERITY[p.kind],
-            "message": p.message,
-            "cells": list(p.cells),
-            "buildings": list(p.buildings),
-            "area_m2": round(p.area_m2, 1),
-            "geometry": proj.geojson(p.shape),
-        }
-        for p in result.problems
-    ]
+    parents = ((c.id, c.name, to_shape(c.geom)) for c in communities)
+    return partition_items(proj, parents, shapes, buildings, labels, SEVERITY)
 
 
 def hint(preview: dict[str, Any], chosen: Datum) -> str | None:
