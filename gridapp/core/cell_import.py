@@ -17,7 +17,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gridapp.core.codes import CELL_CODE
-from gridapp.core.import_fields import code_value, field_values, where
+from gridapp.core.import_fields import code_value, field_values, name_problem, where
 from gridapp.core.layer_read import Layer, Problem
 
 CELL_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -53,13 +53,8 @@ def incoming_cells(layer: Layer) -> tuple[list[IncomingCell], list[Problem]]:
         if problem is None and code in first_of:
             message = f"网格编码 {code} 重复：第 {first_of[code]} 个和第 {feature.number} 个要素"
             problem = Problem(feature.number, "编码重复", message, where(feature.geom))
-        if problem is None and not name:
-            problem = Problem(
-                feature.number, "缺少名称", f"网格 {code} 没有名称", where(feature.geom)
-            )
-        if problem is None and len(name) > MAX_NAME:
-            message = f"网格 {code} 的名称超过 {MAX_NAME} 个字"
-            problem = Problem(feature.number, "名称过长", message, where(feature.geom))
+        if problem is None:
+            problem = name_problem(feature.number, f"网格 {code}", name, MAX_NAME, feature.geom)
         if problem is not None:
             problems.append(problem)
         first_of.setdefault(code, feature.number)

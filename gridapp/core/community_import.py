@@ -16,7 +16,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from gridapp.core.codes import COMMUNITY_CODE
-from gridapp.core.import_fields import code_value, duplicate_problem, field_values, where
+from gridapp.core.import_fields import code_value, duplicate_problem, field_values, name_problem
 from gridapp.core.layer_read import Layer, Problem
 
 COMMUNITY_FIELDS: Mapping[str, tuple[str, ...]] = {
@@ -52,11 +52,8 @@ def incoming_communities(layer: Layer) -> tuple[list[IncomingCommunity], list[Pr
         problem = _code_problem(number, code, code_value(values["subdistrict_code"]))
         if problem is None:
             problem = duplicate_problem(first_of, code, number, "社区编码", feature.geom)
-        if problem is None and not name:
-            problem = Problem(number, "缺少名称", f"社区 {code} 没有名称", where(feature.geom))
-        if problem is None and len(name) > MAX_NAME:
-            message = f"社区 {code} 的名称超过 {MAX_NAME} 个字"
-            problem = Problem(number, "名称过长", message, where(feature.geom))
+        if problem is None:
+            problem = name_problem(number, f"社区 {code}", name, MAX_NAME, feature.geom)
         if problem is not None:
             problems.append(problem)
         geom = feature.geom if isinstance(feature.geom, Polygon) else None

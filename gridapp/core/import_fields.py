@@ -101,3 +101,14 @@ def duplicate_problem(
         return Problem(number, "编码重复", message, where(geom))
     first_of[key] = number
     return None
+
+
+def name_problem(
+    number: int, label: str, name: str, limit: int, geom: BaseGeometry | None
+) -> Problem | None:
+    """A missing or too long name of the feature called ``label`` (e.g. "网格 110…001")."""
+    if not name:
+        return Problem(number, "缺少名称", f"{label} 没有名称", where(geom))
+    if len(name) > limit:
+        return Problem(number, "名称过长", f"{label} 的名称超过 {limit} 个字", where(geom))
+    return None
