@@ -66,10 +66,6 @@ from gridapp.services.data.import_common import (
 SPEC = LayerSpec(Shape.AREA, ("code", "楼栋编码", "楼栋编号", "编码", "ref"))
 
 
-def may_import(user: User) -> bool:
-    return True
-
-
 def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
     incoming, problems = incoming_buildings(layer)
     jobs.progress(job.id, 50, "检查所属社区")

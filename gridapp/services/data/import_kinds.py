@@ -34,42 +34,31 @@ Preview = Callable[[User, ImportJob, Layer], dict[str, Any]]
 Commit = Callable[[User, ImportJob], dict[str, Any]]
 
 
+def _any_importer(_user: User) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class ImportKind:
     spec: LayerSpec
     preview: Preview  # reads the layer into the preview (writes nothing)
     commit: Commit  # writes a ready import in the caller's transaction; returns its result
-    may_import: Callable[[User], bool]  # beyond the importer roles (scope is per feature)
-    noun: str  # what the features are called in messages: 网格, 社区 …
+    # beyond the importer roles (scope is per feature), and why anyone else may not
+    may_import: Callable[[User], bool] = _any_importer
+    refusal: str = ""
 
 
 KINDS: dict[str, ImportKind] = {
-    "cells": ImportKind(
-        LayerSpec(),
-        import_preview.preview,
-        import_changes.commit,
-        lambda _user: True,
-        "网格",
-    ),
+    "cells": ImportKind(LayerSpec(), import_preview.preview, import_changes.commit),
     "communities": ImportKind(
         import_communities.SPEC,
         import_communities.preview,
         import_communities.commit,
         import_communities.may_import,
-        "社区",
+        "社区边界只能由系统管理员或管辖整个街道的网格管理员导入",
     ),
     "buildings": ImportKind(
-        import_buildings.SPEC,
-        import_buildings.preview,
-        import_buildings.commit,
-        lambda _user: True,
-        "楼栋",
+        import_buildings.SPEC, import_buildings.preview, import_buildings.commit
     ),
-    "service_points": ImportKind(
-        import_points.SPEC,
-        import_points.preview,
-        import_points.commit,
-        lambda _user: True,
-        "服务阵地",
-    ),
+    "service_points": ImportKind(import_points.SPEC, import_points.preview, import_points.commit),
 }

@@ -58,10 +58,6 @@ LINKED = ("linked", "驻区单位引用")
 WHAT = "服务阵地"
 
 
-def may_import(user: User) -> bool:
-    return True
-
-
 # --- preview --------------------------------------------------------------------------------
 
 

@@ -99,11 +99,9 @@ def require_importer(user: User) -> None:
 def start(user: User, layer: str, datum: Datum, mode: str, upload: Upload) -> dict[str, Any]:
     """Save the upload privately, record the import and read it in the background."""
     require_importer(user)
-    if not KINDS[layer].may_import(user):
-        raise Forbidden(
-            f"您不能导入{IMPORT_LAYER_LABELS[layer]}：社区边界只能由系统管理员"
-            "或管辖整个街道的网格管理员导入"
-        )
+    kind = KINDS[layer]
+    if not kind.may_import(user):
+        raise Forbidden(f"您不能导入{IMPORT_LAYER_LABELS[layer]}：{kind.refusal}")
     root = current_app.config.get("IMPORT_TMP_DIR") or None
     folder = Path(tempfile.mkdtemp(prefix="gridapp-import-", dir=root))
     try:
