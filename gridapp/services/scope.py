@@ -88,11 +88,16 @@ def overseen_community_ids(user: User) -> Select[int]:
     return select(Community.id).where(_community_condition(user))
 
 
+def scoped_subdistrict_ids(user: User) -> list[int]:
+    """The subdistricts the user's own scopes name as subdistricts (not through communities)."""
+    return [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
+
+
 def overseen_subdistrict_ids(user: User) -> Select[int]:
     """Subdistricts the user oversees as a whole (a subdistrict scope)."""
     if is_admin(user):
         return select(Community.subdistrict_id)
-    ids = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
+    ids = scoped_subdistrict_ids(user)
     return select(Community.subdistrict_id).where(Community.subdistrict_id.in_(ids))
 
 
@@ -102,7 +107,7 @@ def whole_subdistrict_ids(user: User) -> Select[int]:
     community only through a subdistrict scope). Admins: every subdistrict."""
     if is_admin(user):
         return select(Subdistrict.id)
-    scoped = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
+    scoped = scoped_subdistrict_ids(user)
     covered = (
         select(Community.subdistrict_id)
         .group_by(Community.subdistrict_id)
@@ -166,7 +171,7 @@ def _community_condition(user: User) -> ColumnElement[bool]:
     """Communities reached through subdistrict or community scopes (not single cells)."""
     if is_admin(user):
         return true()
-    subdistrict_ids = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
+    subdistrict_ids = scoped_subdistrict_ids(user)
     community_ids = [s.community_id for s in user.scopes if s.community_id is not None]
     conditions: list[ColumnElement[bool]] = []
     if subdistrict_ids:

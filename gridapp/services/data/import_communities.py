@@ -61,15 +61,14 @@ SPEC = LayerSpec(Shape.POLYGON, CSV_CODE_HEADERS)
 
 
 def may_import(user: User) -> bool:
-    return scope.is_admin(user) or any(s.subdistrict_id is not None for s in user.scopes)
+    return scope.is_admin(user) or bool(scope.scoped_subdistrict_ids(user))
 
 
 def _subdistricts(user: User, codes: set[str]) -> dict[str, Subdistrict]:
     """The subdistricts of ``codes`` the user oversees as subdistricts (admins: all)."""
     query = select(Subdistrict).where(Subdistrict.code.in_(codes))
     if not scope.is_admin(user):
-        ids = [s.subdistrict_id for s in user.scopes if s.subdistrict_id is not None]
-        query = query.where(Subdistrict.id.in_(ids))
+        query = query.where(Subdistrict.id.in_(scope.scoped_subdistrict_ids(user)))
     return {s.code: s for s in db.session.scalars(query)}
 
 
