@@ -70,23 +70,24 @@ def read_vertex_csv(
     MultiPolygons."""
     notes: list[str] = []
     table, headers = _table(path, notes)
-    code_column = _find(headers, code_headers)
-    positions = {k: _find(headers, POSITION_HEADERS[k]) for k in ("seq", "lon", "lat")}
-    missing = [k for k, c in (("code", code_column), *positions.items()) if c is None]
+    names = {"code": code_headers, **POSITION_HEADERS}
+    found = {k: _find(headers, wanted) for k, wanted in names.items()}
+    missing = [k for k, c in found.items() if c is None]
     if missing:
-        names = {"code": code_headers, **POSITION_HEADERS}
         wanted = "、".join(f"{k}（{names[k][1]}）" for k in missing)
         raise LayerRejected(
             f"CSV 缺少必填的列：{wanted}。每行一个顶点，表头如 code,name,seq,lon,lat 或 "
             f"{code_headers[1]},名称,序号,经度,纬度"
         )
+    columns = {k: c for k, c in found.items() if c is not None}
+    positions = {k: columns[k] for k in POSITION_HEADERS}
     by_code: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for line, row in _rows(table, headers):
-        by_code.setdefault(row[str(code_column)], []).append((line, row))
+        by_code.setdefault(row[columns["code"]], []).append((line, row))
     features: list[Feature] = []
     problems: list[Problem] = []
     for number, (code, vertices) in enumerate(by_code.items(), start=1):
-        geom, problem = _ring(number, code, vertices, positions)  # type: ignore[arg-type]
+        geom, problem = _ring(number, code, vertices, positions)
         if geom is not None and shape is Shape.AREA:
             geom = MultiPolygon([geom])
         attrs = {k: v for k, v in vertices[0][1].items() if k not in positions.values()}
