@@ -54,6 +54,13 @@ def folder(helsinki: SubdistrictResult, tmp_path: Path) -> Path:
     return write_geodata(helsinki, tmp_path / "helsinki")
 
 
+def _mark_changed(folder: Path, fingerprint: str) -> None:
+    """Give the folder another fingerprint: the loader then replaces its subdistrict."""
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["fingerprint"] = fingerprint
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
 def _count(model: type) -> int:
     return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
 
@@ -149,9 +156,7 @@ def test_a_changed_folder_replaces_the_subdistrict(
         load_geodata(folder)
         tables = (GridCell, Building, StreetEdge, Visit, CellEvent, FieldLog)
         counts = [_count(m) for m in tables]
-        meta = json.loads((folder / "meta.json").read_text())
-        meta["fingerprint"] = "changed"
-        (folder / "meta.json").write_text(json.dumps(meta))
+        _mark_changed(folder, "changed")
         for name in ("events.json", "field_logs.json"):  # one record fewer of each
             body = json.loads((folder / name).read_text())
             body["rows"].pop()
@@ -300,9 +305,7 @@ def test_a_replace_with_the_workers_scopes_in_the_session_deletes_nothing_twice(
         workers = db.session.scalars(select(User).where(User.role == "field_staff")).all()
         held = [s for w in workers for s in w.scopes]  # loaded into the session, and kept
         assert held
-        meta = json.loads((folder / "meta.json").read_text())
-        meta["fingerprint"] = "changed again"
-        (folder / "meta.json").write_text(json.dumps(meta))
+        _mark_changed(folder, "changed again")
         load_geodata(folder)  # the suite turns SAWarnings into errors
         db.session.expire_all()
         assert all(w.scopes for w in workers)  # each worker scoped to the new cells again
