@@ -56,9 +56,9 @@ from gridapp.services.data.import_common import (
     OUTSIDE_SCOPE,
     categories_by_feature,
     collection,
-    communities_json,
     community_of,
     feature_json,
+    outlines_json,
     overseen_communities,
     problem_json,
 )
@@ -133,7 +133,7 @@ def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
         "features": collection(features),
         "problems": [problem_json(p, codes) for p in problems],
         "partition": partition,
-        "communities": communities_json(affected),
+        "communities": outlines_json(affected),
         "current": collection([current_json(e) for e in existing]),
         "deleted": [
             {

@@ -29,7 +29,7 @@ from gridapp.core.partition_check import (
 )
 from gridapp.core.projection import LocalProjection
 from gridapp.extensions import db
-from gridapp.models import Community, User
+from gridapp.models import Community, GridCell, Subdistrict, User
 from gridapp.services import scope
 from gridapp.services.quality.check import thresholds
 
@@ -83,11 +83,27 @@ def problem_json(p: Problem, codes: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def communities_json(communities: Iterable[Community]) -> list[dict[str, Any]]:
+def outlines_json(places: Iterable[Community | Subdistrict]) -> list[dict[str, Any]]:
+    """The places an import's features must lie in, drawn under them (id, code, name)."""
     return [
         {"id": c.id, "code": c.code, "name": c.name, "geometry": mapping(to_shape(c.geom))}
-        for c in communities
+        for c in places
     ]
+
+
+def current_json(rows: Iterable[Community | GridCell]) -> dict[str, Any]:
+    """A layer's features as they are (id, code, name), drawn under the incoming ones."""
+    return collection(
+        [
+            {
+                "type": "Feature",
+                "id": c.id,
+                "geometry": mapping(to_shape(c.geom)),
+                "properties": {"id": c.id, "code": c.code, "name": c.name},
+            }
+            for c in rows
+        ]
+    )
 
 
 def collection(features: list[dict[str, Any]]) -> dict[str, Any]:

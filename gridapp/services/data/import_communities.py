@@ -25,7 +25,7 @@ from typing import Any
 
 import shapely
 from geoalchemy2.shape import from_shape, to_shape
-from shapely.geometry import MultiPolygon, mapping, shape
+from shapely.geometry import MultiPolygon, shape
 from sqlalchemy import delete, func, select, text
 
 from gridapp.core.codes import COMMUNITY_CODE
@@ -51,8 +51,10 @@ from gridapp.services.data.import_common import (
     categories_by_feature,
     check_unchanged,
     collection,
+    current_json,
     feature_json,
     fingerprint,
+    outlines_json,
     problem_json,
 )
 from gridapp.services.data.import_community_checks import checks
@@ -118,21 +120,8 @@ def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
         "problems": [problem_json(p, codes) for p in problems],
         "partition": partition,
         "communities": [],
-        "subdistricts": [
-            {"id": s.id, "code": s.code, "name": s.name, "geometry": mapping(to_shape(s.geom))}
-            for s in subdistricts.values()
-        ],
-        "current": collection(
-            [
-                {
-                    "type": "Feature",
-                    "id": c.id,
-                    "geometry": mapping(to_shape(c.geom)),
-                    "properties": {"id": c.id, "code": c.code, "name": c.name},
-                }
-                for c in existing.values()
-            ]
-        ),
+        "subdistricts": outlines_json(subdistricts.values()),
+        "current": current_json(existing.values()),
         "deleted": [{"id": c.id, "code": c.code, "name": c.name} for c in deleted],
         "summary": {
             "features": len(items),

@@ -43,10 +43,10 @@ from gridapp.services.data.import_common import (
     check_item,
     check_unchanged,
     collection,
-    communities_json,
     community_of,
     feature_json,
     fingerprint,
+    outlines_json,
     overseen_communities,
     problem_json,
 )
@@ -146,7 +146,7 @@ def build(
         "features": collection(features),
         "problems": [problem_json(p, {}) for p in problems],
         "partition": partition,
-        "communities": communities_json(affected),
+        "communities": outlines_json(affected),
         "current": collection([_current_json(s) for s in existing]),
         "deleted": [
             {"id": s.id, "code": "", "name": s.name, "kind_label": kind_label(s.kind)}

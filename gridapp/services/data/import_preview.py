@@ -31,7 +31,13 @@ from gridapp.extensions import db
 from gridapp.models import Building, Community, GridCell, ImportJob, User
 from gridapp.services import scope
 from gridapp.services.data import jobs
-from gridapp.services.data.import_common import partition_items, problem_json, result_shapes
+from gridapp.services.data.import_common import (
+    current_json,
+    outlines_json,
+    partition_items,
+    problem_json,
+    result_shapes,
+)
 from gridapp.services.quality.check import load_buildings
 
 SEVERITY = {
@@ -120,22 +126,8 @@ def build(
         "features": {"type": "FeatureCollection", "features": features},
         "problems": [problem_json(p, codes) for p in problems],
         "partition": partition,
-        "communities": [
-            {"id": c.id, "code": c.code, "name": c.name, "geometry": mapping(to_shape(c.geom))}
-            for c in affected
-        ],
-        "current": {
-            "type": "FeatureCollection",
-            "features": [
-                {
-                    "type": "Feature",
-                    "id": c.id,
-                    "geometry": mapping(to_shape(c.geom)),
-                    "properties": {"id": c.id, "code": c.code, "name": c.name},
-                }
-                for c in existing.values()
-            ],
-        },
+        "communities": outlines_json(affected),
+        "current": current_json(existing.values()),
         "deleted": [{"id": c.id, "code": c.code, "name": c.name} for c in deleted],
         "versions": {str(c.id): c.version for c in existing.values()},
         "summary": summary,
