@@ -94,6 +94,7 @@ class Network:
     def __init__(self, driver: Chrome) -> None:
         self.driver = driver
         self.sessions: list[str] = []
+        self.blocked = False
 
     def _send(self, session: str, method: str, params: dict[str, Any]) -> None:
         message = json.dumps({"id": len(self.sessions) + 1, "method": method, "params": params})
@@ -115,7 +116,18 @@ class Network:
                 self._send(session, "Network.emulateNetworkConditions", OFFLINE)
         wait(d, lambda _: d.execute_script("return navigator.onLine") is False, "still online")
 
+    def unreachable(self, pattern: str) -> None:
+        """The phone online, but requests to URLs matching `pattern` fail as if the server
+        could not be reached (a weak signal). Only the page's own requests: the service
+        worker never handles a POST."""
+        self.driver.execute_cdp_cmd("Network.enable", {})
+        self.driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": [pattern]})
+        self.blocked = True
+
     def on(self) -> None:
+        if self.blocked:
+            self.driver.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+            self.blocked = False
         for session in self.sessions:
             self._send(session, "Network.emulateNetworkConditions", ONLINE)
             self.driver.execute_cdp_cmd("Target.detachFromTarget", {"sessionId": session})
@@ -367,11 +379,11 @@ def test_the_last_seen_sheet_is_kept_for_offline_use_and_logout_deletes_it(
     assert "/static/js/field/outbox.js" in cached[shell]
     assert "/static/vendor/leaflet/leaflet.js" in cached[shell]
 
-    # a record waiting: logout asks first (here: no, stay), then deletes it with the copies
-    network.off()
+    # a record waiting (the phone online but the server out of reach, so nothing sends it
+    # before the tap): logout asks first (here: no, stay), then deletes it with the copies
+    network.unreachable("*/api/visits*")
     outcome = driver.execute_async_script(QUEUE_REFUSED_JS, world.users["t_field"], "/api/visits")
     assert outcome == "queued"
-    network.on()
     logout = driver.find_element(By.CSS_SELECTOR, ".topbar .user button")
     driver.find_element(By.CSS_SELECTOR, ".menu-toggle").click()
     logout.click()
