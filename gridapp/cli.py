@@ -60,6 +60,13 @@ def register(app: Flask) -> None:
     @click.option("--district-code", default="110105", show_default=True)
     @click.option("--subdistrict-code", default="900", show_default=True)
     @click.option("--load/--no-load", default=True, show_default=True)
+    @click.option(
+        "--grid/--outline-only",
+        default=True,
+        show_default=True,
+        help="--outline-only: 只导入街道范围、建筑与路网，社区与网格另行从本街道的文件导入",
+    )
+    @click.option("--replace", is_flag=True, help="街道已有导入或手绘的社区、网格时，仍整体替换")
     def import_osm(
         pbf: Path,
         out: Path | None,
@@ -67,10 +74,16 @@ def register(app: Flask) -> None:
         district_code: str,
         subdistrict_code: str,
         load: bool,
+        grid: bool,
+        replace: bool,
     ) -> None:
-        """Build a subdistrict from an OSM .osm.pbf extract, write it to geodata/ and load it."""
+        """Build a subdistrict from an OSM .osm.pbf extract, write it to geodata/ and load it.
+
+        With --outline-only it brings only the outline, buildings and walking network: a real
+        subdistrict then imports its own communities and cells (docs/DATA.md)."""
+        from gridapp.core.errors import LoadError
         from gridapp.core.geodemo.osm import read_osm
-        from gridapp.core.geodemo.pipeline import build_subdistrict
+        from gridapp.core.geodemo.pipeline import build_outline, build_subdistrict
         from gridapp.services.geodata.folders import write_geodata
         from gridapp.services.geodata.loading import load_geodata
 
@@ -81,11 +94,20 @@ def register(app: Flask) -> None:
             district_code=district_code,
             subdistrict_code=subdistrict_code,
         )
-        result = build_subdistrict(raw, progress=click.echo)
+        build = build_subdistrict if grid else build_outline
+        result = build(raw, progress=click.echo)
         path = write_geodata(result, out or ROOT / "geodata" / "osm" / pbf.name.split(".")[0])
         click.echo(f"已写入 {path}")
         if load:
-            click.echo(load_geodata(path, progress=click.echo))
+            try:
+                click.echo(load_geodata(path, progress=click.echo, keep_own_grid=not replace))
+            except LoadError as err:
+                raise click.ClickException(str(err)) from err
+            if not grid:
+                click.echo(
+                    "下一步：以管理员登录，在“数据导入导出”页导入本街道的社区，再导入网格、"
+                    "建筑户数与服务阵地（见 docs/DATA.md）"
+                )
 
     @app.cli.command("load-demo")
     @click.argument("path", type=click.Path(path_type=Path), default=ROOT / "geodata" / "demo")

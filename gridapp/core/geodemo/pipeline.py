@@ -344,6 +344,53 @@ def build_subdistrict(
     return result
 
 
+def build_outline(raw: RawGeography, progress: Progress | None = None) -> SubdistrictResult:
+    """Only what a real subdistrict takes from OSM before it moves its own grid in: the
+    outline (the street blocks' union, as :func:`build_subdistrict` gives it), the
+    buildings (households estimated from their size, to be replaced by a buildings import)
+    and the walking network. No communities, cells, service points or demo people: those
+    come from the subdistrict's own files (docs/DATA.md, "A real subdistrict moves in")."""
+    say = progress or (lambda _msg: None)
+    sub_code = codes.subdistrict_code(raw.district_code, raw.subdistrict_code)
+    say(f"  [1/2] 路网划分街坊，得出街道范围 ({len(raw.streets)} 条道路)")
+    blocks = polygonise_blocks(raw, study_area(raw))
+    buildings = [
+        BuildingOut(
+            raw=replace(b, geom=snapped),
+            residents=round(b.households * RESIDENTS_PER_HOUSEHOLD),
+            cell_code="",
+        )
+        for b in raw.buildings
+        if not (snapped := polygonal(shapely.set_precision(b.geom, GRID))).is_empty
+    ]
+    say("  [2/2] 生成步行路网")
+    edges = build_edges(raw.streets, node=raw.node_streets)
+    result = SubdistrictResult(
+        crs=raw.crs,
+        code=sub_code,
+        name=raw.name,
+        district_name=raw.district_name,
+        source=raw.source,
+        geom=_union([b.geom for b in blocks]),
+        communities=[],
+        cells=[],
+        blocks=[],
+        buildings=buildings,
+        edges=edges,
+        service_points=[],
+    )
+    result.stats = {
+        "communities": 0,
+        "cells": 0,
+        "buildings": len(buildings),
+        "street_edges": len(edges),
+        "service_points": 0,
+        "households": sum(b.raw.households for b in buildings),
+    }
+    say("  完成：" + "，".join(f"{k}={v}" for k, v in result.stats.items()))
+    return result
+
+
 def _communities(
     raw: RawGeography, blocks: list[Block], adj: object, settings: Settings
 ) -> list[int]:

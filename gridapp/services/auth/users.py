@@ -40,13 +40,23 @@ def ensure_demo_users(password: str, subdistrict_code: str) -> list[str]:
     community = session.scalars(
         select(Community).where(Community.subdistrict_id == sub.id).order_by(Community.code)
     ).first()
-    assert community is not None
-    cells = session.scalars(
-        select(GridCell).where(GridCell.community_id == community.id).order_by(GridCell.code)
-    ).all()[:2]
+    cells = (
+        session.scalars(
+            select(GridCell).where(GridCell.community_id == community.id).order_by(GridCell.code)
+        ).all()[:2]
+        if community is not None
+        else []
+    )
+    # a subdistrict loaded outline-only has no community yet: its manager oversees the
+    # subdistrict (and may import its communities); its grid worker has no cell yet
+    manager_scope = (
+        UserScope(community_id=community.id)
+        if community is not None
+        else UserScope(subdistrict_id=sub.id)
+    )
     plan = [
         ("admin", "系统管理员", Role.ADMIN, []),
-        ("manager", "王网格管理员", Role.GRID_MANAGER, [UserScope(community_id=community.id)]),
+        ("manager", "王网格管理员", Role.GRID_MANAGER, [manager_scope]),
         ("coordinator", "李协调员", Role.COORDINATOR, [UserScope(subdistrict_id=sub.id)]),
         ("field", "张网格员", Role.FIELD_STAFF, [UserScope(cell_id=c.id) for c in cells]),
     ]
@@ -68,9 +78,9 @@ def ensure_demo_users(password: str, subdistrict_code: str) -> list[str]:
     session.commit()
     scope_text = {
         Role.ADMIN: "全部",
-        Role.GRID_MANAGER: community.name,
+        Role.GRID_MANAGER: community.name if community is not None else sub.name,
         Role.COORDINATOR: sub.name,
-        Role.FIELD_STAFF: "、".join(f"{c.name}({c.code})" for c in cells),
+        Role.FIELD_STAFF: "、".join(f"{c.name}({c.code})" for c in cells) or "暂无网格",
     }
     for username, _name, role, _scopes in plan:
         lines.append(

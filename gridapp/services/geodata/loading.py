@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 
+from gridapp.core.errors import LoadError
 from gridapp.extensions import db
-from gridapp.models import Subdistrict
+from gridapp.models import Community, GridCell, Subdistrict
 from gridapp.services.geodata.folders import (
     read_events,
     read_field_logs,
@@ -34,8 +36,17 @@ from gridapp.services.geodata.loading_places import Progress, load_places
 from gridapp.services.geodata.loading_visits import clock_shift, load_visits, shift_join_dates
 
 
-def load_geodata(folder: Path, progress: Progress | None = None, today: date | None = None) -> str:
-    """Load ``folder``; its dated facts are moved to ``today`` (default: the local today)."""
+def load_geodata(
+    folder: Path,
+    progress: Progress | None = None,
+    today: date | None = None,
+    keep_own_grid: bool = False,
+) -> str:
+    """Load ``folder``; its dated facts are moved to ``today`` (default: the local today).
+
+    ``keep_own_grid``: refuse to replace a subdistrict that holds communities or cells the
+    folder does not have (imported from the subdistrict's own files, or drawn by hand),
+    which a replace would delete. The demo reloads without it; an OSM import uses it."""
     say = progress or (lambda _msg: None)
     folder = Path(folder)
     meta = read_meta(folder)
@@ -45,6 +56,8 @@ def load_geodata(folder: Path, progress: Progress | None = None, today: date | N
         return f"{meta['name']} ({meta['code']}) 已是最新，无需重新导入"
 
     layers = read_layers(folder)
+    if existing is not None and keep_own_grid:
+        _refuse_losing_own_grid(existing, layers)
     organisation = read_organisation(folder)
     household_rows = read_households(folder)
     visit_rows = read_visits(folder)
@@ -99,3 +112,26 @@ def load_geodata(folder: Path, progress: Progress | None = None, today: date | N
         f"{len(household_rows)} 条住户记录，{len(visit_rows)} 条走访记录，"
         f"{len(event_rows)} 条事件，{len(log_rows)} 条民情日志"
     )
+
+
+def _refuse_losing_own_grid(existing: Subdistrict, layers: dict[str, Any]) -> None:
+    folder_codes = {str(c) for c in layers["communities"].get("code", [])} | {
+        str(c) for c in layers["cells"].get("code", [])
+    }
+    stored = set(
+        db.session.scalars(select(Community.code).where(Community.subdistrict_id == existing.id))
+    ) | set(
+        db.session.scalars(
+            select(GridCell.code)
+            .join(Community, GridCell.community_id == Community.id)
+            .where(Community.subdistrict_id == existing.id)
+        )
+    )
+    own = sorted(stored - folder_codes)
+    if own:
+        shown = "、".join(own[:5]) + (" 等" if len(own) > 5 else "")
+        raise LoadError(
+            f"{existing.name} ({existing.code}) 已有不来自此数据的社区或网格（{shown}，共 "
+            f"{len(own)} 个，来自导入或手工绘制）；重新导入会将其连同住户、走访等一并删除。"
+            "如确需整体替换，请加 --replace"
+        )

@@ -100,20 +100,19 @@ def load_places(meta: dict[str, Any], layers: dict[str, Any], say: Progress) -> 
         session.flush()
         cell_id[row.code] = cell.id
 
-    session.execute(
-        insert(Block),
-        [
-            {
-                "community_id": community_id[r.community_code],
-                "cell_id": cell_id.get(r.cell_code),
-                "kind": r.kind,
-                "name": r.name or "",
-                "households": int(r.households),
-                "geom": db_geom(r.geometry, "街坊", True),
-            }
-            for r in layers["blocks"].itertuples()
-        ],
-    )
+    block_rows = [
+        {
+            "community_id": community_id[r.community_code],
+            "cell_id": cell_id.get(r.cell_code),
+            "kind": r.kind,
+            "name": r.name or "",
+            "households": int(r.households),
+            "geom": db_geom(r.geometry, "街坊", True),
+        }
+        for r in layers["blocks"].itertuples()
+    ]
+    if block_rows:  # none in an outline-only folder
+        session.execute(insert(Block), block_rows)
 
     say(f"  导入建筑 ({len(layers['buildings'])})")
     building_rows = [
