@@ -23,6 +23,7 @@ ring) is listed in :attr:`Layer.problems` with where it is, so a preview can sho
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -219,7 +220,7 @@ def as_point(number: int, raw: BaseGeometry | None) -> tuple[Point | None, Probl
     if isinstance(geom, MultiPoint) and len(geom.geoms) == 1:
         geom = geom.geoms[0]
     if not isinstance(geom, Point):
-        message = f"第 {number} 个要素是{geom.geom_type}，应为点（Point）"
+        message = f"第 {number} 个要素是{_geometry_name(geom)}，应为点（Point）"
         return None, Problem(number, "几何类型错误", message, point_at(geom.representative_point()))
     return geom, None
 
@@ -246,7 +247,7 @@ def as_polygon(number: int, raw: BaseGeometry | None) -> tuple[Polygon | None, P
             return None, Problem(number, "多部件", message, where)
         geom = geom.geoms[0]
     if not isinstance(geom, Polygon):
-        message = f"第 {number} 个要素是{geom.geom_type}，应为面（Polygon）"
+        message = f"第 {number} 个要素是{_geometry_name(geom)}，应为面（Polygon）"
         return None, Problem(number, "几何类型错误", message, point_at(geom.representative_point()))
     if not geom.is_valid:
         return None, _invalid(number, geom)
@@ -296,6 +297,31 @@ def _plain(value: Any) -> Any:
     return value
 
 
+GDAL_REASONS = {
+    "not recognized as being in a supported file format": "不是可识别的地理数据格式",
+    "No such file or directory": "找不到文件",
+}
+GEOMETRY_NAMES = {
+    "Point": "点（Point）",
+    "MultiPoint": "多点（MultiPoint）",
+    "LineString": "线（LineString）",
+    "MultiLineString": "多线（MultiLineString）",
+    "LinearRing": "线环（LinearRing）",
+    "Polygon": "面（Polygon）",
+    "MultiPolygon": "多面（MultiPolygon）",
+    "GeometryCollection": "几何集合（GeometryCollection）",
+}
+
+
 def _gdal_reason(err: Exception) -> str:
+    """GDAL's first line, without the server's paths (the upload sits in a private temp
+    folder: its name is nobody's business), in Chinese where we know the phrase."""
     text = str(err).split("\n")[0]
-    return text[:200]
+    for phrase, chinese in GDAL_REASONS.items():
+        if phrase in text:
+            return chinese
+    return re.sub(r"(?:[A-Za-z]:)?[/\\][^\s'\"]*[/\\]", "", text)[:200]
+
+
+def _geometry_name(geom: BaseGeometry) -> str:
+    return GEOMETRY_NAMES.get(geom.geom_type, geom.geom_type)
