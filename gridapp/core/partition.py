@@ -226,12 +226,19 @@ def validate_change(
     """
     label = {k: labels.get(k, str(k)) for k in [*after, *neighbours]}
     cleaned: dict[Key, MultiPolygon] = {}
-    fixed = [g for g in neighbours.values()]
+    # Each changed cell meets only the cells near it: candidates are found by their
+    # bounding boxes (an import brings hundreds of cells into one community at once).
+    near = _Nearby()
+    for other_key, other in neighbours.items():
+        near.add(other_key, other)
     for key, geom in after.items():
         if geom is None:
             continue
         g = check_polygon(geom, label[key])
-        g = snap(g, [*fixed, community, *cleaned.values()], tol.snap_m)
+        close = near.around(g, tol.snap_m)
+        fixed = [v for k, v in close.items() if k in neighbours]
+        changed = [v for k, v in close.items() if k not in neighbours]
+        g = snap(g, [*fixed, community, *changed], tol.snap_m)
         outside = shapely.difference(g, community.buffer(tol.inside_m))
         if outside.area > 0:
             raise OutsideCommunity(
@@ -241,7 +248,7 @@ def validate_change(
                 cells=[str(key)],
             )
         g = polygonal(shapely.intersection(g, community))
-        for other_key, other in [*neighbours.items(), *cleaned.items()]:
+        for other_key, other in near.around(g, 0.0).items():
             overlap = polygonal(shapely.intersection(g, other))
             if overlap.area > tol.overlap_m2:
                 raise OverlapError(
@@ -254,6 +261,7 @@ def validate_change(
         if g.is_empty:
             raise PartitionError(f"{label[key]}修改后没有剩余面积", cells=[str(key)])
         cleaned[key] = g
+        near.add(key, g)
 
     before_union = shapely.union_all([g for g in before.values() if g is not None])
     after_union = shapely.union_all(list(cleaned.values())) if cleaned else Polygon()
@@ -293,6 +301,33 @@ def validate_change(
     ]
     result: dict[Key, MultiPolygon] = dict(cleaned)
     return ChangeCheck(after=result, owner=owner, moves=moves, cut_buildings=sorted(cut))
+
+
+class _Nearby:
+    """Geometries by key, found by how close their bounding boxes are to another's (in the
+    order they were added)."""
+
+    def __init__(self) -> None:
+        self.keys: list[Key] = []
+        self.geoms: list[BaseGeometry] = []
+        self.bounds = np.empty((0, 4))
+
+    def add(self, key: Key, geom: BaseGeometry) -> None:
+        self.keys.append(key)
+        self.geoms.append(geom)
+        self.bounds = np.vstack([self.bounds, shapely.bounds(geom)])
+
+    def around(self, geom: BaseGeometry, margin: float) -> dict[Key, BaseGeometry]:
+        """Those whose box comes within ``margin`` of ``geom``'s box."""
+        x0, y0, x1, y1 = shapely.bounds(geom)
+        b = self.bounds
+        hit = (
+            (b[:, 0] <= x1 + margin)
+            & (b[:, 2] >= x0 - margin)
+            & (b[:, 1] <= y1 + margin)
+            & (b[:, 3] >= y0 - margin)
+        )
+        return {self.keys[i]: self.geoms[i] for i in np.flatnonzero(hit)}
 
 
 def assign_buildings(

@@ -14,7 +14,8 @@ from gridapp.core.clock import local_day
 from gridapp.core.geodemo.events import CLOSE_NOTES, DESCRIPTIONS, event_history
 from gridapp.core.geodemo.field_logs import field_log_history
 from gridapp.core.geodemo.generated import generate_subdistrict
-from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.core.geodemo.pipeline import build_subdistrict
+from gridapp.core.geodemo.result import SubdistrictResult
 from gridapp.core.geodemo.visits import DEMO_TODAY
 from gridapp.core.vocab import EVENT_CATEGORIES
 

@@ -11,7 +11,8 @@ import pytest
 
 from gridapp.core.geodemo.generated import generate_subdistrict
 from gridapp.core.geodemo.households import address, make_households
-from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.core.geodemo.pipeline import build_subdistrict
+from gridapp.core.geodemo.result import SubdistrictResult
 from gridapp.core.vocab import DIFFICULTY_TAGS, HOUSEHOLD_TAGS
 
 

@@ -13,7 +13,8 @@ import pytest
 from gridapp.core.clock import local_day
 from gridapp.core.geodemo.generated import generate_subdistrict
 from gridapp.core.geodemo.people import MemberOut
-from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.core.geodemo.pipeline import build_subdistrict
+from gridapp.core.geodemo.result import SubdistrictResult
 from gridapp.core.geodemo.visits import DEMO_TODAY, NOTES, member_details, visit_history
 from gridapp.core.reminders import (
     due_state,

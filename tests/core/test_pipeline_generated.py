@@ -8,7 +8,8 @@ import geopandas as gpd
 import pytest
 
 from gridapp.core.geodemo.generated import generate_subdistrict
-from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.core.geodemo.pipeline import build_subdistrict
+from gridapp.core.geodemo.result import SubdistrictResult
 from gridapp.services.geodata.folders import read_layers, write_geodata
 from tests.core.partition_checks import (
     assert_cells_partition_communities,

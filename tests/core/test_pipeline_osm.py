@@ -9,7 +9,8 @@ import pyrosm
 import pytest
 
 from gridapp.core.geodemo.osm import read_osm
-from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.core.geodemo.pipeline import build_subdistrict
+from gridapp.core.geodemo.result import SubdistrictResult
 from gridapp.services.geodata.folders import read_layers, read_meta, write_geodata
 from tests.core.partition_checks import (
     assert_cells_partition_communities,

@@ -14,7 +14,8 @@ from sqlalchemy import func, select, text
 
 from gridapp.core.errors import LoadError
 from gridapp.core.geodemo.osm import read_osm
-from gridapp.core.geodemo.pipeline import SubdistrictResult, build_subdistrict
+from gridapp.core.geodemo.pipeline import build_subdistrict
+from gridapp.core.geodemo.result import SubdistrictResult
 from gridapp.core.geodemo.visits import DEMO_TODAY
 from gridapp.extensions import db
 from gridapp.models import (

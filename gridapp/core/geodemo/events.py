@@ -22,7 +22,7 @@ from gridapp.core.vocab import EVENT_CATEGORIES
 
 if TYPE_CHECKING:
     from gridapp.core.geodemo.grid_work import WorkerOut
-    from gridapp.core.geodemo.pipeline import BuildingOut, CellOut, CommunityOut
+    from gridapp.core.geodemo.result import BuildingOut, CellOut, CommunityOut
 
 EVENTS_PER_COMMUNITY = (1, 3)  # inclusive
 DAYS_BACK = 30  # reported within the 30 days before DEMO_TODAY

@@ -18,7 +18,7 @@ from gridapp.core.geodemo.people import MemberOut, NameMaker, OrgOut, TeamOut
 from gridapp.core.vocab import MemberStatus, TeamKind
 
 if TYPE_CHECKING:
-    from gridapp.core.geodemo.pipeline import BuildingOut, CellOut, CommunityOut
+    from gridapp.core.geodemo.result import BuildingOut, CellOut, CommunityOut
 
 SHARE_WITHOUT_BRANCH = 0.06
 SHARE_WITHOUT_WORKER = 0.08

@@ -18,7 +18,7 @@ from gridapp.core.geodemo.people import GIVEN, PHONE_PREFIXES, SURNAMES, MemberO
 from gridapp.core.vocab import HOUSEHOLD_TAGS
 
 if TYPE_CHECKING:
-    from gridapp.core.geodemo.pipeline import BuildingOut
+    from gridapp.core.geodemo.result import BuildingOut
 
 SHARE_IN_DIFFICULTY = 0.05  # "a few percent"
 # Tags of a household in difficulty, with their weights among those households.

@@ -14,7 +14,7 @@ from gridapp.core.vocab import TEAM_KIND_LABELS, MemberStatus, OrgKind, OrgLevel
 
 if TYPE_CHECKING:
     from gridapp.core.geodemo.blocks import Block
-    from gridapp.core.geodemo.pipeline import BuildingOut, CellOut, CommunityOut
+    from gridapp.core.geodemo.result import BuildingOut, CellOut, CommunityOut
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"

@@ -19,7 +19,7 @@ from gridapp.core.geodemo.raw import RawGeography
 from gridapp.core.vocab import SERVICE_KIND_LABELS, ServiceKind
 
 if TYPE_CHECKING:
-    from gridapp.core.geodemo.pipeline import BuildingOut, CellOut, CommunityOut
+    from gridapp.core.geodemo.result import BuildingOut, CellOut, CommunityOut
 
 SECONDARY_KINDS = (
     ServiceKind.CONVENIENCE_STATION,

@@ -30,7 +30,7 @@ from gridapp.core.vocab import NEW_MEMBER_YEARS, VISIT_DAYS_DEFAULT, MemberStatu
 
 if TYPE_CHECKING:
     from gridapp.core.geodemo.grid_work import WorkerOut
-    from gridapp.core.geodemo.pipeline import BuildingOut
+    from gridapp.core.geodemo.result import BuildingOut
 
 DEMO_TODAY = date(2026, 12, 1)  # the demo's "today": every generated date is before it
 

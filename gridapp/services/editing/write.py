@@ -53,12 +53,11 @@ def write_change(
             return None
         return new_ids.get(key, key if isinstance(key, int) else None)
 
-    for move in checked.check.moves:
+    if checked.check.moves:  # one executemany (ORM bulk UPDATE by primary key)
         db.session.execute(
-            update(Building)
-            .where(Building.id == move.building_id)
-            .values(cell_id=resolve(move.to_cell))
-            .execution_options(synchronize_session=False)
+            update(Building),
+            [{"id": m.building_id, "cell_id": resolve(m.to_cell)} for m in checked.check.moves],
+            execution_options={"synchronize_session": False},
         )
     for assignment_id, target in assignment_moves.items():
         records.move_assignment(assignment_id, resolve(target), user)
@@ -81,6 +80,7 @@ def _create_cells(
     """Insert the new cells; returns their ids by key and their features."""
     new_ids: dict[Key, int] = {}
     out_cells: list[dict[str, Any]] = []
+    created: list[tuple[Key, GridCell]] = []
     used = records.used_seqs(community)
     for ref, c in req.by_ref().items():
         if c.id is not None:
@@ -101,7 +101,10 @@ def _create_cells(
             geom=from_shape(geom, srid=4326),
         )
         db.session.add(cell)
-        db.session.flush()
+        created.append((ref, cell))
+    db.session.flush()  # one batch of INSERTs for all the new cells
+    for ref, cell in created:
+        geom = checked.after_lonlat[ref]
         new_ids[ref] = cell.id
         records.history(change, cell, None, geom, None, checked.check.after[ref], 0)
         out_cells.append(cell_feature(cell, geom))

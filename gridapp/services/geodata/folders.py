@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from gridapp.core.geodemo.pipeline import SubdistrictResult
+from gridapp.core.geodemo.result import SubdistrictResult
 from gridapp.core.geodemo.visits import DEMO_TODAY
 
 GPKG = "subdistrict.gpkg"
