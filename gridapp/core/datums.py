@@ -13,7 +13,7 @@ Outside mainland China's bounding box the maps do not shift, and neither do we.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -64,6 +64,18 @@ def to_wgs84(geom: G, datum: Datum) -> G:
     return _apply(geom, lambda shifted, _check: _inverse(forward, shifted))
 
 
+def all_to_wgs84(geoms: Sequence[BaseGeometry | None], datum: Datum) -> list[BaseGeometry | None]:
+    """Each of ``geoms`` in WGS-84 (a layer at once: the points its features share are
+    converted once)."""
+    if datum is Datum.WGS84:
+        return list(geoms)
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = list(geoms)
+    forward = _FROM_WGS84[datum]
+    moved = shapely.transform(array, _points(lambda shifted, _check: _inverse(forward, shifted)))
+    return list(moved)
+
+
 def _inverse(forward: LatLon, shifted: prcoords.Coords) -> tuple[float, float]:
     """The WGS-84 point ``forward`` takes to ``shifted``: prcoords' fixed-point ("bored")
     iteration, run to 1e-10° (under a millimetre) where prcoords stops near 1e-5 m/°."""
@@ -85,16 +97,23 @@ def from_wgs84(geom: G, datum: Datum) -> G:
 
 
 def _apply(geom: G, transform: LatLon) -> G:
+    moved: G = shapely.transform(geom, _points(transform))
+    return moved
+
+
+def _points(transform: LatLon) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
     def points(xy: NDArray[np.float64]) -> NDArray[np.float64]:
-        out = xy.copy()
-        for i, (lon, lat) in enumerate(xy):
+        # each distinct point once: rings repeat their first vertex, neighbours share theirs
+        unique, back = np.unique(xy, axis=0, return_inverse=True)
+        out = unique.copy()
+        for i, (lon, lat) in enumerate(unique):
             if np.isfinite(lon) and np.isfinite(lat) and in_china(lon, lat):
                 lat2, lon2 = transform(prcoords.Coords(lat, lon), False)
                 out[i] = (lon2, lat2)
-        return out
+        moved: NDArray[np.float64] = out[back.reshape(-1)]
+        return moved
 
-    moved: G = shapely.transform(geom, points)
-    return moved
+    return points
 
 
 # --- guessing the datum of a file ----------------------------------------------------------

@@ -36,7 +36,7 @@ import pyogrio
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from gridapp.core.datums import Datum, to_wgs84
+from gridapp.core.datums import Datum, all_to_wgs84
 from gridapp.core.layer_read import (
     Feature,
     Layer,
@@ -46,6 +46,7 @@ from gridapp.core.layer_read import (
     as_polygon,
     check_range,
     point_at,
+    problems_to_wgs84,
 )
 
 # Column → the headers that name it (compared after NFKC, case and spaces aside).
@@ -87,11 +88,11 @@ def read_vertex_csv(
     features: list[Feature] = []
     problems: list[Problem] = []
     for number, (code, vertices) in enumerate(by_code.items(), start=1):
-        geom, problem = _ring(number, code, vertices, positions)
+        geom, problem, shown = _ring(number, code, vertices, positions)
         if geom is not None and shape is Shape.AREA:
             geom = MultiPolygon([geom])
         attrs = {k: v for k, v in vertices[0][1].items() if k not in positions.values()}
-        features.append(Feature(number, attrs, geom, geom))
+        features.append(Feature(number, attrs, geom, geom if geom is not None else shown))
         if problem is not None:
             problems.append(problem)
     return _in_wgs84(features, problems, datum, notes)
@@ -143,11 +144,13 @@ def _in_wgs84(
     shapes = [f.geom for f in features if f.geom is not None]
     if shapes:
         check_range(shapely.total_bounds(shapes))
-    if datum is not Datum.WGS84:
-        for f in features:
+    if datum is not Datum.WGS84:  # what is drawn of a refused feature moves too
+        moved = all_to_wgs84([f.geom if f.geom is not None else f.shown for f in features], datum)
+        for f, geom in zip(features, moved, strict=True):
+            f.shown = geom
             if f.geom is not None:
-                f.geom = f.shown = to_wgs84(f.geom, datum)
-    return Layer(features, SOURCE_CRS, problems, notes)
+                f.geom = geom
+    return Layer(features, SOURCE_CRS, problems_to_wgs84(problems, datum), notes)
 
 
 def _point(
@@ -217,7 +220,8 @@ def _text(value: Any) -> str:
 
 def _ring(
     number: int, code: str, vertices: list[tuple[int, dict[str, str]]], columns: dict[str, str]
-) -> tuple[Polygon | None, Problem | None]:
+) -> tuple[Polygon | None, Problem | None, Polygon | None]:
+    """The polygon of one code's rows, or its problem (and the refused ring, to draw)."""
     lines = f"第 {vertices[0][0]}–{vertices[-1][0]} 行" if len(vertices) > 1 else ""
     label = f"编码 {code or '（空）'}{f'（{lines}）' if lines else ''}"
     points: list[tuple[int, float, float]] = []
@@ -229,24 +233,24 @@ def _ring(
             message = (
                 f"第 {line} 行的序号或经纬度不是数字：{v['seq']!r}, {v['lon']!r}, {v['lat']!r}"
             )
-            return None, Problem(number, "数值错误", message)
+            return None, Problem(number, "数值错误", message), None
         if lon != lon or lat != lat or abs(lon) == float("inf") or abs(lat) == float("inf"):
-            return None, Problem(number, "数值错误", f"第 {line} 行的经纬度不是有限的数字")
+            return None, Problem(number, "数值错误", f"第 {line} 行的经纬度不是有限的数字"), None
         points.append((seq, lon, lat))
     seqs = [p[0] for p in points]
     if len(set(seqs)) != len(seqs):
         twice = sorted({s for s in seqs if seqs.count(s) > 1})
-        return None, Problem(number, "序号重复", f"{label}的顶点序号 {twice} 出现了不止一次")
+        message = f"{label}的顶点序号 {twice} 出现了不止一次"
+        return None, Problem(number, "序号重复", message), None
     points.sort()
     ring = [(lon, lat) for _, lon, lat in points]
     if len(ring) > 1 and ring[0] == ring[-1]:
         ring.pop()
     if len(set(ring)) < 3:
         where = point_at(Point(ring[0])) if ring else None
-        return None, Problem(
-            number, "几何无效", f"{label}只有 {len(set(ring))} 个不同的顶点，至少要 3 个", where
-        )
+        message = f"{label}只有 {len(set(ring))} 个不同的顶点，至少要 3 个"
+        return None, Problem(number, "几何无效", message, where), None
     geom, problem = as_polygon(number, Polygon(ring))
     if problem is not None:
         problem = Problem(number, problem.category, f"{label}：{problem.message}", problem.where)
-    return geom, problem
+    return geom, problem, Polygon(ring)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,7 @@ from shapely.geometry import MultiPoint, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from gridapp.core.datums import Datum, to_wgs84
+from gridapp.core.datums import Datum, all_to_wgs84
 from gridapp.core.errors import DomainError
 
 WGS84 = CRS.from_epsg(4326)
@@ -117,17 +117,32 @@ def read_layer(
     features: list[Feature] = []
     problems: list[Problem] = []
     attrs = frame.drop(columns=frame.geometry.name).to_dict("records")
+    checked: list[BaseGeometry | None] = []
     for number, (raw, row) in enumerate(zip(frame.geometry, attrs, strict=True), start=1):
         geom, problem = as_shape(number, raw, shape)
-        shown = None if raw is None or raw.is_empty else shapely.force_2d(raw)
-        if datum is not Datum.WGS84:
-            geom = None if geom is None else to_wgs84(geom, datum)
-            shown = None if shown is None else to_wgs84(shown, datum)
         attrs = {k: _plain(v) for k, v in row.items()}
-        features.append(Feature(number, attrs, geom, geom if geom is not None else shown))
+        features.append(Feature(number, attrs, geom, geom))
+        checked.append(geom)
+        if geom is None and raw is not None and not raw.is_empty:
+            checked[-1] = shapely.force_2d(raw)  # drawn as read, to show where the problem is
         if problem is not None:
             problems.append(problem)
-    return Layer(features, source.to_string(), problems, notes)
+    for feature, moved in zip(features, all_to_wgs84(checked, datum), strict=True):
+        feature.shown = moved
+        if feature.geom is not None:
+            feature.geom = moved
+    return Layer(features, source.to_string(), problems_to_wgs84(problems, datum), notes)
+
+
+def problems_to_wgs84(problems: list[Problem], datum: Datum) -> list[Problem]:
+    """``problems`` with the places they name (read in ``datum``) in WGS-84."""
+    if datum is Datum.WGS84:
+        return problems
+    at = [None if p.where is None else Point(p.where) for p in problems]
+    return [
+        p if moved is None else replace(p, where=(moved.x, moved.y))
+        for p, moved in zip(problems, all_to_wgs84(at, datum), strict=True)
+    ]
 
 
 def _refuse_xml_tricks(path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import Point, Polygon
 
-from gridapp.core.datums import Datum, from_wgs84, in_china, to_wgs84
+from gridapp.core.datums import Datum, all_to_wgs84, from_wgs84, in_china, to_wgs84
 
 GEOD = Geod(ellps="WGS84")
 # WGS-84 lon/lat across China: Beijing, Shanghai, Guangzhou, Ürümqi, Harbin, Lhasa, Haikou.
@@ -74,3 +74,20 @@ def test_no_shift_outside_china_and_for_wgs84() -> None:
     assert from_wgs84(helsinki, Datum.GCJ02).equals(helsinki)
     beijing = Point(PLACES[0])
     assert to_wgs84(beijing, Datum.WGS84) is beijing
+
+
+def test_a_layer_at_once_moves_each_feature_as_alone() -> None:
+    """Neighbours share vertices, converted once for the layer: each feature lands where it
+    would on its own, empty and missing geometries stay so, outside China nothing moves."""
+    west = Polygon([(116.40, 39.90), (116.41, 39.90), (116.41, 39.91), (116.40, 39.91)])
+    east = Polygon([(116.41, 39.90), (116.42, 39.90), (116.42, 39.91), (116.41, 39.91)])
+    helsinki = Point(24.9384, 60.1699)
+    layer = [west, None, east, Polygon(), helsinki]
+    for datum in (Datum.GCJ02, Datum.BD09):
+        moved = all_to_wgs84(layer, datum)
+        assert moved[0] is not None and moved[0].equals_exact(to_wgs84(west, datum), 0)
+        assert moved[2] is not None and moved[2].equals_exact(to_wgs84(east, datum), 0)
+        assert moved[1] is None and moved[3] is not None and moved[3].is_empty
+        assert moved[4] is not None and moved[4].equals(helsinki)
+        assert metres(west.bounds[:2], moved[0].bounds[:2]) > 50  # it did move
+    assert all_to_wgs84(layer, Datum.WGS84) == layer

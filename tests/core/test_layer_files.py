@@ -10,13 +10,16 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import box
+import shapely
+from pyproj import Geod
+from shapely.geometry import Point, box
 
-from gridapp.core.datums import Datum
+from gridapp.core.datums import Datum, from_wgs84
 from gridapp.core.errors import UnsupportedMedia
 from gridapp.core.layer_files import read_upload
 from gridapp.core.layer_read import LayerRejected
 
+GEOD = Geod(ellps="WGS84")
 CODE = "110199001001001"
 CELL = box(116.40, 39.90, 116.41, 39.91)
 COLLECTION = {
@@ -132,3 +135,35 @@ def test_a_vertex_csv_with_swapped_columns_is_refused(tmp_path: Path) -> None:
     ]
     with pytest.raises(LayerRejected, match="颠倒"):
         read_upload(_upload(tmp_path, "cells.csv", "\n".join(rows).encode()), Datum.WGS84)
+
+
+@pytest.mark.parametrize("name", ["cells.csv", "cells.geojson"])
+def test_a_refused_feature_of_a_gcj02_file_is_drawn_where_it_really_is(
+    tmp_path: Path, name: str
+) -> None:
+    """The preview draws a refused feature (here a bow tie) and marks its fault in WGS-84
+    like the rest, not hundreds of metres off in the datum of the file."""
+    truth = [(116.40, 39.90), (116.41, 39.91), (116.41, 39.90), (116.40, 39.91)]
+    shifted = [from_wgs84(Point(p), Datum.GCJ02).coords[0] for p in truth]
+    if name.endswith(".csv"):
+        rows = ["code,name,seq,lon,lat"] + [
+            f"{CODE},北片,{seq},{x!r},{y!r}" for seq, (x, y) in enumerate(shifted, start=1)
+        ]
+        data = "\n".join(rows).encode()
+    else:
+        ring = [list(p) for p in [*shifted, shifted[0]]]
+        feature = {
+            **COLLECTION["features"][0],
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
+        }  # type: ignore[dict-item]
+        data = json.dumps({**COLLECTION, "features": [feature]}).encode()
+    layer = read_upload(_upload(tmp_path, name, data), Datum.GCJ02)
+    (feature_read,) = layer.features
+    assert feature_read.geom is None and layer.problems[0].category == "几何无效"
+    assert feature_read.shown is not None
+    drawn = shapely.get_coordinates(feature_read.shown)[: len(truth)]
+    assert max(GEOD.inv(*a, *b)[2] for a, b in zip(drawn, truth, strict=True)) < 0.01
+    # and the place of the fault (where the two edges cross) is in WGS-84 too
+    (problem,) = layer.problems
+    assert problem.where is not None
+    assert GEOD.inv(*problem.where, 116.405, 39.905)[2] < 1.0
