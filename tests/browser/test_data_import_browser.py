@@ -1,7 +1,8 @@
 """The data page in Chromium: an admin uploads a zipped Shapefile of cells drawn in GCJ-02,
 sees the preview with its one problem highlighted, fixes nothing; then uploads a clean
 file, commits it (read and written by the background jobs, followed by the progress bar)
-and sees the new cells on the map.
+and sees the new cells on the map. Service points from a CSV; buildings in "replace" mode
+list what goes and where its household records go.
 
 The cells go into a community made for this test (and removed afterwards), so the
 session's world stays as the other tests expect it.
@@ -25,7 +26,15 @@ from sqlalchemy import delete, select
 
 from gridapp.core.datums import Datum, from_wgs84
 from gridapp.extensions import db
-from gridapp.models import CellChange, Community, GridCell, ImportJob, ServicePoint
+from gridapp.models import (
+    Building,
+    CellChange,
+    Community,
+    GridCell,
+    Household,
+    ImportJob,
+    ServicePoint,
+)
 from tests.world import World
 
 LoginAs = Callable[[str], Chrome]
@@ -33,6 +42,8 @@ WAIT = 30
 CODE = "110199002009"  # a community of subdistrict B made for this test
 WEST = box(116.520, 39.900, 116.525, 39.905)
 EAST = box(116.525, 39.900, 116.530, 39.905)
+OVER_A1N = box(116.4045, 39.9072, 116.4055, 39.9078)  # covers A1's north building
+HOSTILE = '北楼<img src=x onerror="window.__pwned=1">'
 BOW_TIE = Polygon([(116.525, 39.900), (116.530, 39.905), (116.530, 39.900), (116.525, 39.905)])
 
 
@@ -214,3 +225,62 @@ def test_service_points_from_a_csv_are_previewed_as_points_and_committed(
             select(ServicePoint.name).where(ServicePoint.name.like("浏览器测试%"))
         ).all()
     assert sorted(names) == ["浏览器测试便民站", "浏览器测试驿站"]
+
+
+@pytest.fixture
+def households_on_a1n(app: Flask, world: World) -> Iterator[int]:
+    """Two household records on A1's north building, renamed with markup (removed after)."""
+    building_id = world.buildings["A1N"]
+    with app.app_context():
+        building = db.session.get(Building, building_id)
+        assert building is not None
+        old_name = building.name
+        building.name = HOSTILE
+        db.session.add_all(
+            [Household(building_id=building_id, room=r, head_name="王五") for r in ("101", "102")]
+        )
+        db.session.commit()
+    try:
+        yield building_id
+    finally:
+        with app.app_context():
+            db.session.execute(delete(ImportJob))
+            db.session.execute(delete(Household).where(Household.building_id == building_id))
+            building = db.session.get(Building, building_id)
+            assert building is not None
+            building.name = old_name
+            db.session.commit()
+
+
+def test_replacing_buildings_lists_what_goes_and_where_its_households_go(
+    app: Flask,
+    login_as: LoginAs,
+    live_server: str,
+    background_jobs: None,
+    households_on_a1n: int,
+    world: World,
+    tmp_path: Path,
+) -> None:
+    driver = login_as("t_manager")
+    driver.get(f"{live_server}/data/")
+    frame = gpd.GeoDataFrame(
+        {"code": ["R-9", f"#{world.buildings['A1S']}"], "name": ["新北楼", ""]},
+        geometry=[OVER_A1N, box(116.4048, 39.9024, 116.4052, 39.9026)],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "buildings.geojson"
+    path.write_text(frame.to_json(), encoding="utf-8")
+    driver.find_element(By.CSS_SELECTOR, "input[name=mode][value=replace]").click()
+    assert _upload(driver, path, "buildings", "wgs84") == "ready"
+    box_ = driver.find_element(By.CSS_SELECTOR, ".import-deleted")
+    assert box_.is_displayed() and "将撤销的楼栋（1 个）" in box_.text
+    box_.find_element(By.TAG_NAME, "summary").click()
+    (row,) = box_.find_elements(By.CSS_SELECTOR, "tbody tr.deleted-row")
+    assert HOSTILE in row.text  # shown as text, not markup
+    assert "2 户住户记录转到第 1 个要素“新北楼（R-9）”" in row.text
+    assert not driver.find_elements(By.CSS_SELECTOR, ".import-deleted img")
+    assert driver.execute_script("return window.__pwned === undefined")
+    driver.find_element(By.ID, "import-discard").click()
+    WebDriverWait(driver, WAIT).until(lambda _: not box_.is_displayed())
+    with app.app_context():  # nothing written
+        assert db.session.get(Building, households_on_a1n) is not None

@@ -21,7 +21,16 @@ from sqlalchemy import func, select, update
 
 from gridapp.core.datums import Datum, from_wgs84
 from gridapp.extensions import db
-from gridapp.models import Building, GridCell, Household, ServicePoint
+from gridapp.models import (
+    Building,
+    GridCell,
+    Household,
+    Member,
+    ServicePoint,
+    Unit,
+    Zone,
+    ZonePart,
+)
 from gridapp.services.data.import_common import OUTSIDE_SCOPE
 from gridapp.services.data.imports import STALE
 from tests.conftest import login
@@ -482,6 +491,52 @@ def test_replace_moves_the_household_records_to_the_building_covering_most(
         point = db.session.get(ServicePoint, world.service_points["A1"])
         assert point is not None and point.building_id == heir.id
         assert cell_counts(A1N_CELL) == (80, 0, 1)
+
+
+def test_replace_hands_units_members_homes_and_zone_parts_to_the_heir(
+    app: Flask, db_session: None, as_manager: FlaskClient, world: World
+) -> None:
+    """The heir may be a building the file updates (here the south one, redrawn over the
+    north one): everything naming the deleted building follows it, and a zone that held
+    both keeps the heir once."""
+    old, kept = world.buildings["A1N"], world.buildings["A1S"]
+    with app.app_context():
+        add_households(old, 2)
+        sub = world.subdistricts["A"]
+        both, only_old = (
+            Zone(subdistrict_id=sub, name="楼居片区"),
+            Zone(subdistrict_id=sub, name="商务片区"),
+        )
+        db.session.add_all([both, only_old])
+        db.session.flush()
+        db.session.add_all(
+            [
+                ZonePart(zone_id=both.id, building_id=old),
+                ZonePart(zone_id=both.id, building_id=kept),
+                ZonePart(zone_id=only_old.id, building_id=old),
+                Unit(subdistrict_id=sub, building_id=old, kind="company", name="某公司",
+                     geom="SRID=4326;POINT(116.405 39.9075)"),
+                Member(subdistrict_id=sub, name="李四", gender="男", status="retired",
+                       home_building_id=old),
+            ]
+        )  # fmt: skip
+        db.session.commit()
+        zones = {"both": both.id, "only_old": only_old.id}
+    bigger = box(116.4045, 39.9072, 116.4055, 39.9078)
+    data = gpd.GeoDataFrame({"code": [f"#{kept}"]}, geometry=[bigger], crs="EPSG:4326")
+    job = start(as_manager, geojson(data), "楼栋.geojson", mode="replace")
+    (gone,) = job["preview"]["deleted"]
+    assert gone["id"] == old and gone["heir"] == 1 and gone["households"] == 2
+    assert commit(as_manager, job)["status"] == "committed"
+    with app.app_context():
+        assert db.session.get(Building, old) is None
+        assert db.session.scalars(select(Household.building_id)).all() == [kept, kept]
+        assert db.session.scalars(select(Unit.building_id)).all() == [kept]
+        assert db.session.scalars(select(Member.home_building_id)).all() == [kept]
+        parts = db.session.execute(
+            select(ZonePart.zone_id, ZonePart.building_id).order_by(ZonePart.zone_id)
+        ).all()
+        assert sorted(parts) == sorted([(zones["both"], kept), (zones["only_old"], kept)])
 
 
 def test_replace_refuses_to_orphan_household_records(

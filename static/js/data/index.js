@@ -204,6 +204,7 @@ class ImportPage {
       el('li', null, `${noun} ${s.features} 个：更新 ${s.updates}，新建 ${s.inserts}，撤销 ${s.deletes}`),
       el('li', null, `问题 ${s.problems + s.partition_errors} 个须改正；空隙 ${s.gaps} 处；穿过建筑 ${s.cut_buildings} 栋`),
     );
+    this.showDeleted(p, noun);
     const warnings = this.panel.querySelector('.import-warnings');
     warnings.replaceChildren(...p.warnings.map((w) => el('li', 'warning', w)));
 
@@ -231,6 +232,34 @@ class ImportPage {
       setStatus(this.status, `有 ${blocking} 个问题须先改正文件，不能导入`, 'bad');
     }
     fitTo(map, groups.incoming.getLayers().length ? groups.incoming : groups.communities);
+  }
+
+  /** "replace" mode: what the file's area holds and the file does not, and (buildings)
+   * where the household records on it go: the incoming building covering most of it. */
+  showDeleted(p, noun) {
+    const box = this.panel.querySelector('.import-deleted');
+    const deleted = p.deleted || [];
+    box.hidden = deleted.length === 0;
+    box.querySelector('summary').textContent = `将撤销的${noun}（${deleted.length} 个）`;
+    const numbered = new Map(p.features.features.map((f) => [f.properties.number, f.properties]));
+    box.querySelector('tbody').replaceChildren(
+      ...deleted.map((d) => {
+        const tr = el('tr', 'deleted-row');
+        const name = [d.kind_label, d.name, d.code ? `（${d.code}）` : ''].filter(Boolean).join(' ');
+        let records = '—';
+        if (d.households) {
+          const heir = d.heir != null ? numbered.get(d.heir) : null;
+          const heirName = heir ? labelOf(heir) : '';
+          records = heir
+            ? `${d.households} 户住户记录转到第 ${d.heir} 个要素${heirName ? `“${heirName}”` : ''}`
+            : `${d.households} 户住户记录无处可去`;
+        } else if (d.heir != null) {
+          records = `由第 ${d.heir} 个要素接替`;
+        }
+        tr.append(el('td', null, name || `编号 ${d.id}`), el('td', null, records));
+        return tr;
+      }),
+    );
   }
 
   showCommitted(job) {
