@@ -169,3 +169,60 @@ def datum_hint(layer: BaseGeometry, claimed: BaseGeometry, chosen: Datum) -> Dat
 
 def _share(layer: BaseGeometry, claimed: BaseGeometry) -> float:
     return float(shapely.intersection(layer, claimed).area / layer.area)
+
+
+MATCH_GOOD = 0.5  # share of a layer on the buildings already there, read in another datum
+MATCH_GAIN = 2.0  # … and that many times the share as read
+
+
+@dataclass(frozen=True)
+class MatchHint:
+    likely: Datum
+    offset_m: float
+    share_now: float  # of the layer on the reference, as read
+    share_then: float  # the same, read in ``likely``
+
+    def message(self, noun: str, meets: str) -> str:
+        """``noun``: the layer (楼栋, 服务阵地); ``meets``: how it meets the buildings
+        already there (与现有楼栋重合, 落在现有楼栋上)."""
+        likely = SHORT_LABELS[self.likely]
+        return (
+            f"导入的{noun}与现有楼栋整体错开约 {self.offset_m:.0f} 米：按所选坐标系只有 "
+            f"{self.share_now:.0%} {meets}，按 {likely} 读取则 {self.share_then:.0%} {meets}，"
+            f"看起来像 {likely} 坐标。高德、腾讯地图为 GCJ-02，百度地图为 BD-09；"
+            "请核对后选择正确的坐标系重新上传。（这是根据位置做的推测）"
+        )
+
+
+def match_hint(layer: BaseGeometry, reference: BaseGeometry, chosen: Datum) -> MatchHint | None:
+    """For a layer that claims no place (buildings, service points): when it meets the
+    buildings already there (``reference``, WGS-84) far better read in another datum —
+    at least ``MATCH_GOOD`` of it and ``MATCH_GAIN`` times as much as read — that datum.
+    Own data rarely matches the OSM buildings exactly, hence a relative test."""
+    if layer.is_empty or reference.is_empty:
+        return None
+    share_now = _met(layer, reference)
+    centre = layer.centroid
+    raw = from_wgs84(centre, chosen)
+    best: MatchHint | None = None
+    for other in Datum:
+        if other is chosen:
+            continue
+        there = to_wgs84(raw, other)
+        dx, dy = there.x - centre.x, there.y - centre.y
+        if dx == 0 and dy == 0:
+            continue
+        share = _met(shapely.affinity.translate(layer, dx, dy), reference)
+        good = share >= MATCH_GOOD and share >= MATCH_GAIN * share_now
+        if good and (best is None or share > best.share_then):
+            offset = GEOD.line_length([centre.x, there.x], [centre.y, there.y])
+            best = MatchHint(other, float(offset), share_now, share)
+    return best
+
+
+def _met(layer: BaseGeometry, reference: BaseGeometry) -> float:
+    """The share of ``layer`` on ``reference``: of its area, or of its points."""
+    if layer.area > 0:
+        return _share(layer, reference)
+    points = shapely.get_parts(layer)
+    return float(np.mean(shapely.intersects(points, reference))) if len(points) else 0.0

@@ -9,10 +9,20 @@ import math
 import coordTransform
 import eviltransform
 import pytest
+import shapely
+import shapely.affinity
 from pyproj import Geod
-from shapely.geometry import Point, Polygon
+from shapely.geometry import MultiPoint, Point, Polygon, box
+from shapely.ops import unary_union as unary
 
-from gridapp.core.datums import Datum, all_to_wgs84, from_wgs84, in_china, to_wgs84
+from gridapp.core.datums import (
+    Datum,
+    all_to_wgs84,
+    from_wgs84,
+    in_china,
+    match_hint,
+    to_wgs84,
+)
 
 GEOD = Geod(ellps="WGS84")
 # WGS-84 lon/lat across China: Beijing, Shanghai, Guangzhou, Ürümqi, Harbin, Lhasa, Haikou.
@@ -91,3 +101,21 @@ def test_a_layer_at_once_moves_each_feature_as_alone() -> None:
         assert moved[4] is not None and moved[4].equals(helsinki)
         assert metres(west.bounds[:2], moved[0].bounds[:2]) > 50  # it did move
     assert all_to_wgs84(layer, Datum.WGS84) == layer
+
+
+def test_the_match_hint_needs_a_clear_gain_and_stays_quiet_when_the_layer_fits() -> None:
+    """Buildings already there vs a survey of them: the survey in place says nothing; the
+    survey shifted to GCJ-02 and read as WGS-84 points to GCJ-02, ~hundreds of metres off;
+    a survey matching nothing either way says nothing."""
+    there = [box(116.400 + i * 0.001, 39.900, 116.4004 + i * 0.001, 39.9003) for i in range(5)]
+    reference = unary(there)
+    assert match_hint(reference, reference, Datum.WGS84) is None
+    shifted = unary([from_wgs84(b, Datum.GCJ02) for b in there])
+    hint = match_hint(shifted, reference, Datum.WGS84)
+    assert hint is not None and hint.likely is Datum.GCJ02 and 300 < hint.offset_m < 700
+    assert hint.share_now == 0 and hint.share_then > 0.9
+    elsewhere = shapely.affinity.translate(reference, 0.05, 0.05)
+    assert match_hint(elsewhere, reference, Datum.WGS84) is None
+    stations = MultiPoint([from_wgs84(b.centroid, Datum.BD09) for b in there])
+    by_points = match_hint(stations, reference, Datum.WGS84)
+    assert by_points is not None and by_points.likely is Datum.BD09

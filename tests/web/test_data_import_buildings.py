@@ -246,6 +246,25 @@ def test_a_gcj02_file_lands_within_a_metre(
         assert hausdorff_m(to_shape(by_ref("B-002").geom), NEW_2) < 1.0
 
 
+def test_buildings_from_a_gcj02_map_read_as_wgs84_get_the_datum_guessed(
+    app: Flask, db_session: None, as_manager: FlaskClient, world: World
+) -> None:
+    """The community's own survey of its two buildings, drawn on 高德 and uploaded as
+    WGS-84, misses the buildings already there; read as GCJ-02 it covers them."""
+    with app.app_context():
+        survey = [
+            to_shape(db.session.get(Building, world.buildings[k]).geom) for k in ("A1N", "A1S")
+        ]
+    data = frame([{"code": f"S-{i}", "geometry": g} for i, g in enumerate(survey, start=1)])
+    gcj = data.copy()
+    gcj["geometry"] = [from_wgs84(g, Datum.GCJ02) for g in data.geometry]
+    job = start(as_manager, geojson(gcj), "高德.geojson", crs=Datum.WGS84)
+    (guess,) = [w for w in job["preview"]["warnings"] if "看起来像" in w]
+    assert "楼栋" in guess and "GCJ-02" in guess and "与现有楼栋重合" in guess
+    right = start(as_manager, geojson(gcj), "高德.geojson", crs=Datum.GCJ02)
+    assert not any("看起来像" in w for w in right["preview"]["warnings"])
+
+
 # --- updates and round trips -------------------------------------------------------------------
 
 

@@ -229,6 +229,7 @@ def test_every_format_and_datum_lands_the_points_in_place(
     status, job = send(as_manager, content, name, crs=datum)
     assert status == 202, job
     assert job["preview"]["problems"] == [] and job["preview"]["summary"]["inserts"] == 2
+    assert not any("看起来像" in w for w in job["preview"]["warnings"])  # no datum guess
     if fmt == "shp":
         assert any("GBK" in w for w in job["preview"]["warnings"])
     done = commit(as_manager, job)
@@ -245,6 +246,25 @@ def test_every_format_and_datum_lands_the_points_in_place(
         assert distance_m(to_shape(south.geom), SOUTH_EDGE) < 1.0
         assert north.cell_id == world.cells["A1N"] and south.cell_id == world.cells["A1S"]
         assert north.building_id == world.buildings["A1N"] and south.building_id is None
+
+
+def test_points_from_a_gcj02_map_read_as_wgs84_get_the_datum_guessed(
+    db_session: None, as_manager: FlaskClient
+) -> None:
+    """The station on the north building, taken from 高德 and uploaded as WGS-84, lands
+    ~500 m off any building; read as GCJ-02 it is on one: the preview says so, as a guess."""
+    data = points(
+        [
+            {"名称": "北楼志愿者服务站", "类型": "志愿者服务站", "geometry": NORTH_BUILDING},
+            {"名称": "南街爱心驿站", "类型": "爱心驿站", "geometry": SOUTH_EDGE},
+        ]
+    )
+    content = shifted(data, Datum.GCJ02).to_json().encode()
+    status, job = send(as_manager, content, "高德.geojson", crs=Datum.WGS84)
+    assert status == 202, job
+    (guess,) = [w for w in job["preview"]["warnings"] if "看起来像" in w]
+    assert "服务阵地" in guess and "GCJ-02" in guess and "推测" in guess
+    assert "按所选坐标系只有 0% 落在现有楼栋上" in guess
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-8-sig"])

@@ -33,6 +33,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
 from gridapp.core.building_import import IncomingBuilding, incoming_buildings
+from gridapp.core.datums import Datum
 from gridapp.core.import_fields import where
 from gridapp.core.layer_files import LayerSpec
 from gridapp.core.layer_read import Layer, Problem, Shape
@@ -62,6 +63,7 @@ from gridapp.services.data.import_common import (
     overseen_communities,
     problem_json,
 )
+from gridapp.services.data.import_datum import buildings_hint
 
 SPEC = LayerSpec(Shape.AREA, ("code", "楼栋编码", "楼栋编号", "编码", "ref"))
 
@@ -119,6 +121,7 @@ def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
             )
         )
     codes = {b.number: b.code for b in incoming}
+    guess = buildings_hint(user, geoms, Datum(job.datum), "楼栋")
     summary = {
         "features": len(incoming),
         "inserts": len(incoming) - len(targets),
@@ -149,7 +152,7 @@ def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
         "summary": summary,
         "can_commit": bool(incoming) and not problems and not errors,
         "needs_reason": False,
-        "warnings": [],
+        "warnings": [guess] if guess else [],
     }
 
 

@@ -27,6 +27,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import MultiPoint, Point, mapping, shape
 from sqlalchemy import Select, and_, false, func, or_, select, tuple_
 
+from gridapp.core.datums import Datum
 from gridapp.core.errors import Forbidden, StaleVersion
 from gridapp.core.layer_files import LayerSpec
 from gridapp.core.layer_read import Layer, Problem, Shape
@@ -50,6 +51,7 @@ from gridapp.services.data.import_common import (
     overseen_communities,
     problem_json,
 )
+from gridapp.services.data.import_datum import buildings_hint
 
 SPEC = LayerSpec(Shape.POINT)
 NEAR_M = 5.0  # two points closer than this are probably one place twice
@@ -64,7 +66,10 @@ WHAT = "服务阵地"
 def preview(user: User, job: ImportJob, layer: Layer) -> dict[str, Any]:
     """The preview of a layer of service points (writes nothing)."""
     points, problems = incoming_points(layer)
-    return build(user, job.id, points, problems, job.mode)
+    body = build(user, job.id, points, problems, job.mode)
+    guess = buildings_hint(user, [p.geom for p in points], Datum(job.datum), "服务阵地")
+    body["warnings"][:0] = [guess] if guess else []
+    return body
 
 
 def build(
