@@ -13,7 +13,7 @@ Outside mainland China's bounding box the maps do not shift, and neither do we.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
@@ -143,16 +143,26 @@ class DatumHint:
 def datum_hint(layer: BaseGeometry, claimed: BaseGeometry, chosen: Datum) -> DatumHint | None:
     """When ``layer`` (WGS-84, as read in ``chosen``) lies mostly outside the places it
     claims (``claimed``, WGS-84) and would lie inside them read in another datum, that
-    datum. The shift is taken at the layer's centre (it varies by centimetres over a
-    subdistrict), so this is a guess, said as one."""
+    datum: a guess, said as one."""
     if layer.is_empty or layer.area == 0:
         return None
     share_now = _share(layer, claimed)
     if share_now >= FIT_GOOD:
         return None
+    best: DatumHint | None = None
+    for other, moved, offset in _readings(layer, chosen):
+        share = _share(moved, claimed)
+        if share >= FIT_GOOD and (best is None or share > best.share_then):
+            best = DatumHint(other, offset, share_now, share)
+    return best
+
+
+def _readings(layer: BaseGeometry, chosen: Datum) -> Iterator[tuple[Datum, BaseGeometry, float]]:
+    """``layer`` (read in ``chosen``) as each other datum would read it, and how many
+    metres it moves. The shift is taken at the layer's centre: over a subdistrict it varies
+    by centimetres."""
     centre = layer.centroid
     raw = from_wgs84(centre, chosen)
-    best: DatumHint | None = None
     for other in Datum:
         if other is chosen:
             continue
@@ -160,11 +170,8 @@ def datum_hint(layer: BaseGeometry, claimed: BaseGeometry, chosen: Datum) -> Dat
         dx, dy = there.x - centre.x, there.y - centre.y
         if dx == 0 and dy == 0:
             continue
-        share = _share(shapely.affinity.translate(layer, dx, dy), claimed)
-        if share >= FIT_GOOD and (best is None or share > best.share_then):
-            offset = GEOD.line_length([centre.x, there.x], [centre.y, there.y])
-            best = DatumHint(other, float(offset), share_now, share)
-    return best
+        offset = float(GEOD.line_length([centre.x, there.x], [centre.y, there.y]))
+        yield other, shapely.affinity.translate(layer, dx, dy), offset
 
 
 def _share(layer: BaseGeometry, claimed: BaseGeometry) -> float:
@@ -202,21 +209,12 @@ def match_hint(layer: BaseGeometry, reference: BaseGeometry, chosen: Datum) -> M
     if layer.is_empty or reference.is_empty:
         return None
     share_now = _met(layer, reference)
-    centre = layer.centroid
-    raw = from_wgs84(centre, chosen)
     best: MatchHint | None = None
-    for other in Datum:
-        if other is chosen:
-            continue
-        there = to_wgs84(raw, other)
-        dx, dy = there.x - centre.x, there.y - centre.y
-        if dx == 0 and dy == 0:
-            continue
-        share = _met(shapely.affinity.translate(layer, dx, dy), reference)
+    for other, moved, offset in _readings(layer, chosen):
+        share = _met(moved, reference)
         good = share >= MATCH_GOOD and share >= MATCH_GAIN * share_now
         if good and (best is None or share > best.share_then):
-            offset = GEOD.line_length([centre.x, there.x], [centre.y, there.y])
-            best = MatchHint(other, float(offset), share_now, share)
+            best = MatchHint(other, offset, share_now, share)
     return best
 
 

@@ -65,6 +65,24 @@ def _union(geoms: list[BaseGeometry]) -> MultiPolygon:
     return _multi(shapely.union_all(np.asarray(geoms, dtype=object), grid_size=GRID))
 
 
+def _bare(raw: RawGeography, code: str, geom: MultiPolygon) -> SubdistrictResult:
+    """The subdistrict itself, with nothing in it yet."""
+    return SubdistrictResult(
+        crs=raw.crs,
+        code=code,
+        name=raw.name,
+        district_name=raw.district_name,
+        source=raw.source,
+        geom=geom,
+        communities=[],
+        cells=[],
+        blocks=[],
+        buildings=[],
+        edges=[],
+        service_points=[],
+    )
+
+
 def build_subdistrict(
     raw: RawGeography, settings: Settings | None = None, progress: Progress | None = None
 ) -> SubdistrictResult:
@@ -194,13 +212,8 @@ def build_subdistrict(
     logs = field_log_history(work.workers, sub_code, settings.seed)
 
     sub_geom = _union([c.geom for c in communities])
-    result = SubdistrictResult(
-        crs=raw.crs,
-        code=sub_code,
-        name=raw.name,
-        district_name=raw.district_name,
-        source=raw.source,
-        geom=sub_geom,
+    result = replace(
+        _bare(raw, sub_code, sub_geom),
         communities=communities,
         cells=cells,
         blocks=block_out,
@@ -268,19 +281,8 @@ def build_outline(raw: RawGeography, progress: Progress | None = None) -> Subdis
     ]
     say("  [2/2] 生成步行路网")
     edges = build_edges(raw.streets, node=raw.node_streets)
-    result = SubdistrictResult(
-        crs=raw.crs,
-        code=sub_code,
-        name=raw.name,
-        district_name=raw.district_name,
-        source=raw.source,
-        geom=_union([b.geom for b in blocks]),
-        communities=[],
-        cells=[],
-        blocks=[],
-        buildings=buildings,
-        edges=edges,
-        service_points=[],
+    result = replace(
+        _bare(raw, sub_code, _union([b.geom for b in blocks])), buildings=buildings, edges=edges
     )
     result.stats = {
         "communities": 0,
