@@ -280,6 +280,7 @@ def test_replacing_buildings_lists_what_goes_and_where_its_households_go(
     assert "2 户住户记录转到第 1 个要素“新北楼（R-9）”" in row.text
     assert not driver.find_elements(By.CSS_SELECTOR, ".import-deleted img")
     assert driver.execute_script("return window.__pwned === undefined")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "path.import-current.gone")) == 1
     driver.find_element(By.ID, "import-discard").click()
     WebDriverWait(driver, WAIT).until(lambda _: not box_.is_displayed())
     with app.app_context():  # nothing written

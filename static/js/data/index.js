@@ -183,8 +183,14 @@ class ImportPage {
         properties: { id: c.id, name: c.name, code: c.code },
       })),
     });
+    const gone = new Set((p.deleted || []).map((d) => d.id));
     groups.cells.addLayer(
-      featureLayer(p.current, 'gridCells', () => 'import-current', (f) => `现有：${labelOf(f.properties)}`),
+      featureLayer(
+        p.current,
+        'gridCells',
+        (f) => (gone.has(f.properties.id) ? 'import-current gone' : 'import-current'),
+        (f) => `${gone.has(f.properties.id) ? '将撤销' : '现有'}：${labelOf(f.properties)}`,
+      ),
     );
     const bad = new Set(p.problems.map((q) => q.feature));
     groups.incoming.addLayer(
@@ -242,8 +248,11 @@ class ImportPage {
     box.hidden = deleted.length === 0;
     box.querySelector('summary').textContent = `将撤销的${noun}（${deleted.length} 个）`;
     const numbered = new Map(p.features.features.map((f) => [f.properties.number, f.properties]));
+    // records with nowhere to go first, then those that follow an heir, then the rest
+    const rank = (d) => (d.households ? (d.heir != null ? 1 : 0) : 2);
+    const ordered = [...deleted].sort((a, b) => rank(a) - rank(b));
     box.querySelector('tbody').replaceChildren(
-      ...deleted.map((d) => {
+      ...ordered.map((d) => {
         const tr = el('tr', 'deleted-row');
         const name = [d.kind_label, d.name, d.code ? `（${d.code}）` : ''].filter(Boolean).join(' ');
         let records = '—';
