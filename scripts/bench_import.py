@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_edit
 
 SUBDISTRICT_COMMUNITIES = bench_edit.COMMUNITIES_PER_SUBDISTRICT
+CITY_COMMUNITIES = bench_edit.CITY_COLS * bench_edit.CITY_ROWS  # 50: 10,000 cells
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Case:
     label: str
     fmt: str  # ExportFormat value
     datum: str  # Datum value
-    scale: str  # "community" | "subdistrict"
+    scale: str  # "community" | "subdistrict" | "city"
 
 
 CASES = [
@@ -62,15 +63,17 @@ CASES = [
     Case("CSV（逐顶点）", "csv", "wgs84", "subdistrict"),
 ]
 
+CITY_CASE = Case("GeoPackage（整个城市）", "gpkg", "wgs84", "city")
+
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def build_city(url: str) -> None:
-    """One subdistrict of ten communities, with their cells and buildings."""
+def build_city(url: str, communities: int = SUBDISTRICT_COMMUNITIES) -> None:
+    """``communities`` communities (ten to a subdistrict), with their cells and buildings."""
     rng = np.random.default_rng(20240601)
-    grids = [bench_edit.make_grid(i, rng) for i in range(SUBDISTRICT_COMMUNITIES)]
+    grids = [bench_edit.make_grid(i, rng) for i in range(communities)]
     bench_edit.reset_database(url)
     engine = create_engine(url)
     with engine.begin() as conn:
@@ -79,7 +82,7 @@ def build_city(url: str) -> None:
     engine.dispose()
 
 
-def export_files(app: Any, folder: Path) -> dict[tuple[str, str, str], Path]:
+def export_files(app: Any, folder: Path, cases: list[Case]) -> dict[tuple[str, str, str], Path]:
     """The cells as files, keyed by (format, datum, scale)."""
     from gridapp.core.datums import Datum
     from gridapp.core.layer_write import ExportFormat, write_layer
@@ -94,11 +97,14 @@ def export_files(app: Any, folder: Path) -> dict[tuple[str, str, str], Path]:
         user = db.session.query(User).filter_by(username="bench_admin").one()
         first = db.session.query(Community).order_by(Community.code).first()
         assert first is not None
+        city = layers.cells(user, Selection())
+        codes = sorted({c[:12] for c in city["code"]})[:SUBDISTRICT_COMMUNITIES]
         frames = {
             "community": layers.cells(user, Selection(community_id=first.id)),
-            "subdistrict": layers.cells(user, Selection()),
+            "subdistrict": city[city["code"].str[:12].isin(codes)],
+            "city": city,
         }
-        for case in CASES:
+        for case in cases:
             key = (case.fmt, case.datum, case.scale)
             if key in files:
                 continue
@@ -199,14 +205,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="database URL (it is emptied!)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--city",
+        action="store_true",
+        help="also the whole synthetic city (50 communities, 10,000 cells) as one GeoPackage",
+    )
     args = parser.parse_args()
+    cases = [*CASES, *([CITY_CASE] if args.city else [])]
 
     from gridapp import create_app
     from gridapp.extensions import db
     from gridapp.models import User
 
     t0 = time.perf_counter()
-    build_city(args.url)
+    build_city(args.url, CITY_COMMUNITIES if args.city else SUBDISTRICT_COMMUNITIES)
     app = create_app(
         {
             "DATABASE_URL": args.url,
@@ -226,18 +238,24 @@ def main() -> None:
         all_rows = cell_rows(conn)
         pg = conn.execute(text("SHOW server_version")).scalar_one()
         postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
-    first_community = min(r["community_id"] for r in all_rows)
+    by_community = sorted({r["community_id"] for r in all_rows})
     rows = {
-        "community": [r for r in all_rows if r["community_id"] == first_community],
-        "subdistrict": all_rows,
+        "community": [r for r in all_rows if r["community_id"] == by_community[0]],
+        "subdistrict": [
+            r for r in all_rows if r["community_id"] in by_community[:SUBDISTRICT_COMMUNITIES]
+        ],
+        "city": all_rows,
     }
-    print(f"已生成 1 个街道（{len(all_rows)} 个网格），用时 {time.perf_counter() - t0:.1f} 秒")
+    print(
+        f"已生成 {len(by_community)} 个社区（{len(all_rows)} 个网格），"
+        f"用时 {time.perf_counter() - t0:.1f} 秒"
+    )
 
     results = []
     with tempfile.TemporaryDirectory(prefix="gridapp-bench-import-") as tmp:
-        files = export_files(app, Path(tmp))
+        files = export_files(app, Path(tmp), cases)
         delete_cells(engine)
-        for case in CASES:
+        for case in cases:
             path = files[(case.fmt, case.datum, case.scale)]
             expected = len(rows[case.scale])
             read_s, insert_s, preview_s, commit_s = [], [], [], []
