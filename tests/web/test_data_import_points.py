@@ -251,12 +251,16 @@ def test_every_format_and_datum_lands_the_points_in_place(
 def test_points_from_a_gcj02_map_read_as_wgs84_get_the_datum_guessed(
     db_session: None, as_manager: FlaskClient
 ) -> None:
-    """The station on the north building, taken from 高德 and uploaded as WGS-84, lands
-    ~500 m off any building; read as GCJ-02 it is on one: the preview says so, as a guess."""
+    """Stations on buildings, taken from 高德 and uploaded as WGS-84, land ~500 m off any
+    building; read as GCJ-02 they are on them: the preview says so, as a guess. Two sit in
+    the neighbouring community (outside the manager's scope, refused): its buildings count
+    for the guess all the same."""
     data = points(
         [
             {"名称": "北楼志愿者服务站", "类型": "志愿者服务站", "geometry": NORTH_BUILDING},
             {"名称": "南街爱心驿站", "类型": "爱心驿站", "geometry": SOUTH_EDGE},
+            {"名称": "甲二北楼驿站", "类型": "爱心驿站", "geometry": Point(116.415, 39.9075)},
+            {"名称": "甲二南楼驿站", "类型": "爱心驿站", "geometry": Point(116.415, 39.9025)},
         ]
     )
     content = shifted(data, Datum.GCJ02).to_json().encode()
@@ -264,7 +268,7 @@ def test_points_from_a_gcj02_map_read_as_wgs84_get_the_datum_guessed(
     assert status == 202, job
     (guess,) = [w for w in job["preview"]["warnings"] if "看起来像" in w]
     assert "服务阵地" in guess and "GCJ-02" in guess and "推测" in guess
-    assert "按所选坐标系只有 0% 落在现有楼栋上" in guess
+    assert "按所选坐标系只有 0% 落在现有楼栋上" in guess and "则 75% 落在现有楼栋上" in guess
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-8-sig"])

@@ -28,8 +28,8 @@ def buildings_hint(
     noun: str,
 ) -> str | None:
     """The warning when ``geoms`` (WGS-84, as read in ``chosen``) look like another datum's,
-    judged against the buildings the user sees around them; None when they fit or nothing
-    is there to compare with."""
+    judged against the buildings around them in the user's subdistricts; None when they fit
+    or nothing is there to compare with."""
     shapes = [g for g in geoms if g is not None and not g.is_empty]
     if not shapes:
         return None
@@ -40,7 +40,9 @@ def buildings_hint(
     wkbs = db.session.scalars(
         select(func.ST_AsBinary(Building.geom))
         .where(
-            Building.id.in_(scope.visible_building_ids(user)),
+            # the subdistricts' buildings, not only those the user may open: the guess
+            # shows a share, nothing of any building
+            Building.subdistrict_id.in_(scope.visible_subdistrict_ids(user)),
             func.ST_Intersects(Building.geom, around),
         )
         .limit(MAX_REFERENCE)
