@@ -60,8 +60,7 @@ def to_wgs84(geom: G, datum: Datum) -> G:
     """``geom`` (lon/lat in ``datum``) in WGS-84; Z and M are not kept."""
     if datum is Datum.WGS84:
         return geom
-    forward = _FROM_WGS84[datum]
-    return _apply(geom, lambda shifted, _check: _inverse(forward, shifted))
+    return _apply(geom, _to_wgs84(datum))
 
 
 def all_to_wgs84(geoms: Sequence[BaseGeometry | None], datum: Datum) -> list[BaseGeometry | None]:
@@ -71,9 +70,13 @@ def all_to_wgs84(geoms: Sequence[BaseGeometry | None], datum: Datum) -> list[Bas
         return list(geoms)
     array = np.empty(len(geoms), dtype=object)
     array[:] = list(geoms)
+    return list(shapely.transform(array, _points(_to_wgs84(datum))))
+
+
+def _to_wgs84(datum: Datum) -> LatLon:
+    """The point transform from ``datum`` to WGS-84 (the inverse of prcoords' forward one)."""
     forward = _FROM_WGS84[datum]
-    moved = shapely.transform(array, _points(lambda shifted, _check: _inverse(forward, shifted)))
-    return list(moved)
+    return lambda shifted, _check: _inverse(forward, shifted)
 
 
 def _inverse(forward: LatLon, shifted: prcoords.Coords) -> tuple[float, float]:

@@ -36,7 +36,7 @@ import pyogrio
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 
-from gridapp.core.datums import Datum, all_to_wgs84
+from gridapp.core.datums import Datum
 from gridapp.core.layer_read import (
     Feature,
     Layer,
@@ -45,8 +45,8 @@ from gridapp.core.layer_read import (
     Shape,
     as_polygon,
     check_range,
+    in_wgs84,
     point_at,
-    problems_to_wgs84,
 )
 
 # Column → the headers that name it (compared after NFKC, case and spaces aside).
@@ -144,13 +144,7 @@ def _in_wgs84(
     shapes = [f.geom for f in features if f.geom is not None]
     if shapes:
         check_range(shapely.total_bounds(shapes))
-    if datum is not Datum.WGS84:  # what is drawn of a refused feature moves too
-        moved = all_to_wgs84([f.geom if f.geom is not None else f.shown for f in features], datum)
-        for f, geom in zip(features, moved, strict=True):
-            f.shown = geom
-            if f.geom is not None:
-                f.geom = geom
-    return Layer(features, SOURCE_CRS, problems_to_wgs84(problems, datum), notes)
+    return Layer(features, SOURCE_CRS, in_wgs84(features, problems, datum), notes)
 
 
 def _point(

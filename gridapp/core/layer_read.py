@@ -117,27 +117,27 @@ def read_layer(
     features: list[Feature] = []
     problems: list[Problem] = []
     attrs = frame.drop(columns=frame.geometry.name).to_dict("records")
-    checked: list[BaseGeometry | None] = []
     for number, (raw, row) in enumerate(zip(frame.geometry, attrs, strict=True), start=1):
         geom, problem = as_shape(number, raw, shape)
         attrs = {k: _plain(v) for k, v in row.items()}
-        features.append(Feature(number, attrs, geom, geom))
-        checked.append(geom)
+        shown = geom
         if geom is None and raw is not None and not raw.is_empty:
-            checked[-1] = shapely.force_2d(raw)  # drawn as read, to show where the problem is
+            shown = shapely.force_2d(raw)  # drawn as read, to show where the problem is
+        features.append(Feature(number, attrs, geom, shown))
         if problem is not None:
             problems.append(problem)
-    for feature, moved in zip(features, all_to_wgs84(checked, datum), strict=True):
-        feature.shown = moved
-        if feature.geom is not None:
-            feature.geom = moved
-    return Layer(features, source.to_string(), problems_to_wgs84(problems, datum), notes)
+    return Layer(features, source.to_string(), in_wgs84(features, problems, datum), notes)
 
 
-def problems_to_wgs84(problems: list[Problem], datum: Datum) -> list[Problem]:
-    """``problems`` with the places they name (read in ``datum``) in WGS-84."""
+def in_wgs84(features: list[Feature], problems: list[Problem], datum: Datum) -> list[Problem]:
+    """Move ``features`` read in ``datum`` to WGS-84 (their geometry, or what is drawn of a
+    refused one, all at once); returns ``problems`` with the places they name moved too."""
     if datum is Datum.WGS84:
         return problems
+    for f, moved in zip(features, all_to_wgs84([f.shown for f in features], datum), strict=True):
+        f.shown = moved
+        if f.geom is not None:
+            f.geom = moved
     at = [None if p.where is None else Point(p.where) for p in problems]
     return [
         p if moved is None else replace(p, where=(moved.x, moved.y))
