@@ -26,12 +26,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import statistics
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import numpy as np
@@ -64,10 +64,6 @@ CASES = [
 ]
 
 CITY_CASE = Case("GeoPackage（整个城市）", "gpkg", "wgs84", "city")
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 def build_city(url: str, communities: int = SUBDISTRICT_COMMUNITIES) -> None:
